@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` (set up and open the app) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint unit e2e package bench bench-smoke clean sysdeps-run sysdeps-test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,package]'
+	touch $(STAMP)
+
+sysdeps-run:
+	sh packaging/sysdeps.sh run
+
+sysdeps-test:
+	sh packaging/sysdeps.sh test
+
+run: sysdeps-run $(STAMP)
+	$(VENV)/bin/cellsight
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check desktop tests benchmarks
+	$(VENV)/bin/lint-imports
+
+unit: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test: sysdeps-test $(STAMP) lint unit
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --sizes 1000,10000,50000
+
+bench-smoke: $(STAMP)
+	$(PY) benchmarks/run.py --sizes 1000 --smoke
+
+package: sysdeps-test $(STAMP)
+	$(PY) packaging/build.py
+
+clean:
+	rm -rf build dist packaging/build .pytest_cache

@@ -1,0 +1,83 @@
+"""The Whoosh schema and how a Document becomes index fields.
+
+Bodies are indexed but not stored: text lives in the document store, which keeps
+the postings small and lets snippets be cut from the store for visible rows only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
+from ..model import Document
+
+SCHEMA_VERSION = 4
+
+# Facet field -> entity type it is filled from (None: filled specially).
+ENTITY_FACETS: dict[str, str] = {
+    "company": "company",
+    "person": "person",
+    "place": "place",
+    "organisation": "organisation",
+    "policy": "policy",
+    "material": "material",
+    "product": "product",
+}
+KEYWORD_FIELDS: tuple[str, ...] = (*ENTITY_FACETS, "topic", "source", "year", "kind", "tag")
+
+
+def analyzer() -> StemmingAnalyzer:
+    return StemmingAnalyzer()
+
+
+def build_schema() -> Schema:
+    ana = analyzer()
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "title": TEXT(analyzer=ana, stored=True, field_boost=2.5),
+        "body": TEXT(analyzer=ana, spelling=True),
+        "author": TEXT(stored=True),
+        "date": DATETIME(stored=True),
+        # Day number for sorting; undated documents get 0 so "newest first" puts them last.
+        "daynum": NUMERIC(bits=32, sortable=True, signed=False),
+    }
+    for name in KEYWORD_FIELDS:
+        # Values keep their case: facets show them as stored; queries resolve case first.
+        fields[name] = KEYWORD(commas=True, lowercase=False, scorable=False)
+    return Schema(**fields)
+
+
+def _clean(value: str) -> str:
+    return value.replace(",", " ").strip()
+
+
+def keyword_values(doc: Document) -> dict[str, list[str]]:
+    p = doc.parsed
+    values: dict[str, list[str]] = {}
+    for field, etype in ENTITY_FACETS.items():
+        values[field] = [_clean(v) for v in doc.entity_names(etype)]
+    values["topic"] = [_clean(t.name) for t in doc.topics]
+    values["source"] = [_clean(p.source)] if p.source else []
+    values["year"] = [str(p.date.year)] if p.date else []
+    values["kind"] = [p.kind]
+    values["tag"] = [_clean(t) for t in (*p.tags, *p.categories)]
+    return values
+
+
+def to_fields(doc: Document) -> dict[str, object]:
+    p = doc.parsed
+    fields: dict[str, object] = {
+        "id": doc.id,
+        "title": p.title,
+        "body": p.text,
+        "author": p.author or "",
+    }
+    fields["daynum"] = p.date.toordinal() if p.date else 0
+    if p.date:
+        fields["date"] = dt.datetime.combine(p.date, dt.time())
+    for name, vals in keyword_values(doc).items():
+        if vals:
+            fields[name] = ",".join(dict.fromkeys(v for v in vals if v))
+    return fields

@@ -1,0 +1,231 @@
+"""The library facade: one folder holding the index, the document store and user data.
+
+This is the composition root of the core; the CLI and the desktop app talk only to
+it. Long operations take a progress sink and a cancel token and never touch Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from .enrich.catalogue import Catalogue, Entity
+from .enrich.enricher import Enricher
+from .enrich.topics import TopicClassifier
+from .errors import LibraryError
+from .index.whoosh_index import IndexStore
+from .ingest.registry import DEFAULT_MAX_BYTES
+from .locking import WriteLock
+from .model import Document, Failure, HighlightSpan, Hit, IndexReport, SearchRequest, SearchResult
+from .paths import seeds_dir
+from .prices_view import MarketContext, NewsMarker, PriceBook, build_price_book, news_markers
+from .progress import CancelToken, ProgressSink, null_sink
+from .query.highlight import highlight_spans
+from .query.searcher import Searcher
+from .store import DocumentStore
+from .userdata import UserData
+
+log = logging.getLogger("cellsight.library")
+
+
+class Library:
+    def __init__(self, folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.folder = Path(folder).expanduser().absolute()
+        self.max_bytes = max_bytes
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.user = UserData(self.folder / "user.sqlite")
+            self.store = self._open_store()
+            self.index = IndexStore(self.folder / "index")
+        except PermissionError as exc:
+            raise LibraryError(f"Cannot write to the library folder {self.folder}: {exc}") from exc
+        except sqlite3.OperationalError as exc:
+            raise LibraryError(f"Cannot open the library at {self.folder}: {exc}") from exc
+        self._searcher: Searcher | None = None
+        self._enricher: Enricher | None = None
+        self._price_book: tuple[int, PriceBook] | None = None
+        self._enricher_lock = threading.Lock()
+        self._alias_table: tuple[Enricher, dict[tuple[str, str], str]] | None = None
+        if self.index.needs_rebuild and self.store.count() == 0:
+            self.index.needs_rebuild = False  # nothing to refill; a fresh index is right
+
+    def _open_store(self) -> DocumentStore:
+        path = self.folder / "documents.sqlite"
+        try:
+            store = DocumentStore(path)
+            store.conn.execute("PRAGMA quick_check").fetchone()
+            return store
+        except sqlite3.DatabaseError as exc:
+            # The store is rebuildable from sources; keep the damaged copy for inspection.
+            log.warning("document store damaged (%s); starting a fresh one", exc)
+            os.replace(path, path.with_suffix(".damaged"))
+            return DocumentStore(path)
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self.index.close()
+        self.store.close()
+        self.user.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sources ----------------------------------------------------------------------
+    def sources(self) -> list[Path]:
+        return self.user.sources()
+
+    def add_sources(self, paths: list[Path]) -> None:
+        for p in paths:
+            self.user.add_source(Path(p).expanduser().absolute())
+
+    def remove_source(self, path: Path) -> None:
+        self.user.remove_source(Path(path).absolute())
+
+    def ensure_default_sources(self) -> bool:
+        """A library with no sources gets the bundled seeds; True if it did."""
+        if self.sources():
+            return False
+        self.add_sources([seeds_dir()])
+        return True
+
+    # -- enrichment --------------------------------------------------------------------
+    @cached_property
+    def topics(self) -> TopicClassifier:
+        return TopicClassifier.load()
+
+    def catalogue(self) -> Catalogue:
+        return self.enricher().catalogue
+
+    def enricher(self) -> Enricher:
+        with self._enricher_lock:
+            if self._enricher is None:
+                cat = Catalogue.load(user=self.user.changes())
+                self._enricher = Enricher(cat, self.topics)
+            return self._enricher
+
+    def _indexer(self):  # type: ignore[no-untyped-def]
+        from .pipeline import Indexer
+
+        return Indexer(self.store, self.index, self.enricher, max_bytes=self.max_bytes)
+
+    # -- writing -----------------------------------------------------------------------
+    def update(
+        self,
+        paths: list[Path] | None = None,
+        *,
+        progress: ProgressSink = null_sink,
+        cancel: CancelToken | None = None,
+        lock_timeout: float = 10.0,
+    ) -> IndexReport:
+        """Add ``paths`` as sources (if given) and bring the index up to date."""
+        if paths:
+            self.add_sources(paths)
+        with WriteLock(self.folder, timeout=lock_timeout):
+            if self.index.needs_rebuild:
+                self.rebuild_index(progress=progress, _locked=True)
+            roots = self.sources()
+            return self._indexer().run(roots, progress=progress, cancel=cancel)
+
+    def rebuild_index(self, *, progress: ProgressSink = null_sink, _locked: bool = False) -> int:
+        if not _locked:
+            with WriteLock(self.folder):
+                return self.rebuild_index(progress=progress, _locked=True)
+        log.warning("rebuilding the index: %s", self.index.rebuild_reason or "requested")
+        n = self._indexer().rebuild_index(progress=progress)
+        self.index.needs_rebuild = False
+        return n
+
+    def apply_catalogue_changes(
+        self, *, progress: ProgressSink = null_sink, cancel: CancelToken | None = None
+    ) -> int:
+        """Re-enrich every stored document with the current catalogue."""
+        self._enricher = None
+        with WriteLock(self.folder):
+            return self._indexer().reenrich(self.enricher(), progress=progress, cancel=cancel)
+
+    def add_entity(self, entity: Entity) -> None:
+        self.user.add_entity(entity)
+        self._enricher = None
+
+    def add_alias(self, entity_id: str, alias: str) -> None:
+        self.user.add_alias(entity_id, alias)
+        self._enricher = None
+
+    def hide_entity(self, entity_id: str) -> None:
+        self.user.hide_entity(entity_id)
+        self._enricher = None
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.index, self.store, self._alias_lookup)
+        return self._searcher
+
+    def _alias_lookup(self, field: str, typed: str) -> str | None:
+        """``company:"Contemporary Amperex"`` finds CATL: aliases resolve to names."""
+        enricher = self.enricher()
+        table = self._alias_table
+        if table is None or table[0] is not enricher:
+            names: dict[tuple[str, str], str] = {}
+            for e in enricher.catalogue.entities:
+                for alias in (e.name, *e.aliases):
+                    names.setdefault((e.type, alias.lower()), e.name)
+            table = self._alias_table = (enricher, names)
+        return table[1].get((field, typed.lower()))
+
+    def search(self, request: SearchRequest | str) -> SearchResult:
+        if isinstance(request, str):
+            request = SearchRequest(query=request)
+        return self.searcher.search(request)
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.store.document(doc_id)
+
+    def highlights(self, doc: Document, query: str) -> list[HighlightSpan]:
+        """Query-term spans over ``doc.full_text``."""
+        return highlight_spans(doc.full_text, self.searcher.terms_for(query))
+
+    def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
+        return self.searcher.more_like(doc_id, n)
+
+    def failures(self) -> list[Failure]:
+        return self.store.failures()
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def prices(self) -> PriceBook:
+        gen = self.index.generation()
+        if self._price_book is None or self._price_book[0] != gen:
+            snaps = self.store.series_snapshots() + self.user.imported_series()
+            self._price_book = (gen, build_price_book(snaps, self.catalogue()))
+        return self._price_book[1]
+
+    def market_context(self, doc: Document) -> tuple[MarketContext, ...]:
+        return self.prices().market_context(doc)
+
+    def news_markers(self, series_ids: list[str], doc_ids: list[str]) -> list[NewsMarker]:
+        return news_markers(self.prices(), series_ids, list(self.store.documents(doc_ids)))
+
+    def export_results(self, request: SearchRequest, path: Path) -> int:
+        from .export import export_results_csv
+
+        return export_results_csv(self.searcher, self.store, request, path)
+
+    def import_prices(self, path: Path) -> int:
+        from .prices.csv_import import import_csv
+
+        snaps = import_csv(Path(path))
+        for s in snaps:
+            self.user.put_imported_series(Path(path).name, s)
+        self._price_book = None
+        return len(snaps)

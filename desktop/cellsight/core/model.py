@@ -1,0 +1,208 @@
+"""Immutable records passed between pipeline stages and across threads.
+
+Everything here is a frozen dataclass of plain values, so a worker thread can hand
+it to the UI thread without copying or locking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+ENTITY_TYPES: tuple[str, ...] = (
+    "company",
+    "person",
+    "place",
+    "organisation",
+    "policy",
+    "material",
+    "product",
+)
+QUANTITY = "quantity"
+FACET_FIELDS: tuple[str, ...] = (
+    "company",
+    "topic",
+    "person",
+    "place",
+    "organisation",
+    "policy",
+    "material",
+    "source",
+    "year",
+)
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    date: dt.date
+    value: float
+    doc_id: str | None = None  # the document whose payload supplied the point
+
+
+@dataclass(frozen=True)
+class StatedFigures:
+    """What a payload claims about a series; checked against computed values."""
+
+    latest: float | None = None
+    previous: float | None = None
+    change_pct: float | None = None
+    ytd_pct: float | None = None
+    yoy_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class SeriesSnapshot:
+    """One price series as a single source presents it."""
+
+    id: str  # stable slug of the label, e.g. "lithium-carbonate"
+    label: str
+    unit: str = "index points"
+    frequency: str | None = None  # "1wk", "2wk", "1mo", "1d" …
+    frequency_text: str | None = None
+    published: dt.date | None = None
+    provider: str | None = None
+    url: str | None = None
+    points: tuple[PricePoint, ...] = ()
+    stated: StatedFigures = field(default_factory=StatedFigures)
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a reader extracts from one source file (a file may hold several)."""
+
+    path: str
+    kind: str  # reader name: "text", "html", "payload"
+    title: str
+    text: str  # body; paragraphs separated by a blank line
+    title_derived: bool = False  # True when the title was cut from the body
+    date: dt.date | None = None
+    source: str | None = None
+    author: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    excerpt: str | None = None
+    image: str | None = None
+    series: tuple[SeriesSnapshot, ...] = ()
+    part: int = 0  # position within a multi-document file
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """A recognised mention: offsets are into ``Document.full_text``."""
+
+    start: int
+    end: int
+    type: str  # one of ENTITY_TYPES or QUANTITY
+    entity_id: str
+    name: str  # canonical name (quantities: normalised "259.7 GWh")
+    text: str  # the surface text as it appears
+    value: float | None = None  # quantities only
+    unit: str | None = None  # quantities only
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    name: str
+    score: float
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document plus enrichment: what the index and reader use."""
+
+    id: str
+    parsed: ParsedDocument
+    entities: tuple[EntitySpan, ...] = ()
+    topics: tuple[TopicScore, ...] = ()
+
+    @property
+    def full_text(self) -> str:
+        """Title and body as one string; entity offsets refer to it."""
+        return full_text(self.parsed.title, self.parsed.text)
+
+    @property
+    def body_offset(self) -> int:
+        return len(self.parsed.title) + 2
+
+    def entity_names(self, etype: str) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for span in self.entities:
+            if span.type == etype:
+                seen.setdefault(span.name, None)
+        return tuple(seen)
+
+
+def full_text(title: str, text: str) -> str:
+    return f"{title}\n\n{text}"
+
+
+@dataclass(frozen=True)
+class HighlightSpan:
+    start: int
+    end: int
+    kind: str  # "term" for query terms, else an entity type
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    author: str | None
+    score: float
+    snippet: str  # plain text with query terms wrapped in «» markers
+    snippet_spans: tuple[tuple[int, int], ...]  # offsets of marked terms in snippet
+    topics: tuple[str, ...]
+    companies: tuple[str, ...]
+    path: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    filters: tuple[tuple[str, str], ...] = ()  # (field, value): OR within field
+    excludes: tuple[tuple[str, str], ...] = ()
+    sort: str = "relevance"  # or "date"
+    limit: int = 20
+    offset: int = 0
+    with_facets: bool = True
+    facet_limit: int | None = None  # None: every value
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetCount, ...]]
+    suggestion: str | None = None
+    terms: tuple[str, ...] = ()  # query terms, for highlighting in the reader
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    reason: str
+    when: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: tuple[Failure, ...] = ()
+    cancelled: bool = False
+    seconds: float = 0.0

@@ -1,0 +1,83 @@
+"""Facet counts from per-reader docnum→value arrays, built once per index generation.
+
+Whoosh's ``groupedby`` rebuilds a per-document value list on every search and
+scores every match; here each keyword field becomes two parallel int arrays
+(posting docnum, value number) so a count over any set of documents is a single
+``numpy.bincount`` on a boolean mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.reading import IndexReader
+
+from ..model import FacetCount
+
+
+@dataclass(frozen=True)
+class FieldPostings:
+    values: tuple[str, ...]
+    doc: np.ndarray  # int32 docnums, one per (doc, value) pair
+    val: np.ndarray  # int32 index into ``values``, parallel to ``doc``
+    lower: dict[str, str]  # case-folded value -> stored value
+
+    def mask_for(self, wanted: set[str], ndocs: int) -> np.ndarray:
+        idx = [i for i, v in enumerate(self.values) if v in wanted]
+        mask = np.zeros(ndocs, dtype=bool)
+        if idx:
+            sel = np.isin(self.val, np.asarray(idx, dtype=np.int32))
+            mask[self.doc[sel]] = True
+        return mask
+
+    def count(self, mask: np.ndarray, limit: int | None = None) -> tuple[FacetCount, ...]:
+        if not len(self.values):
+            return ()
+        counts = np.bincount(self.val[mask[self.doc]], minlength=len(self.values))
+        nz = np.flatnonzero(counts)
+        # Highest count first, then by name, so equal counts are stable and readable.
+        order = sorted(nz.tolist(), key=lambda i: (-int(counts[i]), self.values[i].lower()))
+        if limit is not None:
+            order = order[:limit]
+        return tuple(FacetCount(self.values[i], int(counts[i])) for i in order)
+
+
+class FacetTable:
+    """All keyword fields of one reader; build cost is paid once per generation."""
+
+    def __init__(self, reader: IndexReader, fields: tuple[str, ...]) -> None:
+        self.ndocs = reader.doc_count_all()
+        self.live = np.ones(self.ndocs, dtype=bool)
+        if reader.has_deletions():
+            for n in range(self.ndocs):
+                if reader.is_deleted(n):
+                    self.live[n] = False
+        self.fields: dict[str, FieldPostings] = {}
+        for name in fields:
+            self.fields[name] = _build(reader, name)
+
+    def field(self, name: str) -> FieldPostings:
+        return self.fields[name]
+
+    def filter_mask(self, field: str, values: set[str]) -> np.ndarray:
+        return self.fields[field].mask_for(values, self.ndocs)
+
+
+def _build(reader: IndexReader, name: str) -> FieldPostings:
+    values: list[str] = []
+    docs: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    if name in reader.indexed_field_names():
+        for term in reader.lexicon(name):
+            value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32)
+            docs.append(ids)
+            vals.append(np.full(len(ids), len(values), dtype=np.int32))
+            values.append(value)
+    doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+    val = np.concatenate(vals) if vals else np.zeros(0, dtype=np.int32)
+    lower: dict[str, str] = {}
+    for v in values:
+        lower.setdefault(v.lower(), v)
+    return FieldPostings(tuple(values), doc, val, lower)

@@ -1,0 +1,121 @@
+"""The user's query language on top of Whoosh's parser.
+
+AND by default; AND/OR/NOT, "phrases", ``field:value`` with friendly names
+(``company:CATL``, ``org:MIIT``), wildcards, ``term~`` fuzzy, ``date:2024``,
+``date:[2024-01 to 2024-06]`` and ``date:>2025-01-01``. Mistakes become a
+``QueryError`` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    MultifieldPlugin,
+    QueryParser,
+)
+
+from ..errors import QueryError
+from ..index.schema import KEYWORD_FIELDS
+
+FIELD_ALIASES: dict[str, list[str]] = {
+    "company": ["companies", "co"],
+    "person": ["people", "who"],
+    "place": ["places", "where", "country", "location"],
+    "organisation": ["organization", "org", "orgs", "agency"],
+    "policy": ["policies", "law"],
+    "material": ["materials", "chemistry", "commodity"],
+    "product": ["products"],
+    "topic": ["topics"],
+    "source": ["site", "publisher"],
+    "kind": ["type", "format"],
+    "tag": ["tags", "category"],
+    "body": ["text", "content"],
+}
+SEARCHABLE = ("title", "body", "author", "date", "year", *KEYWORD_FIELDS)
+KNOWN_NAMES = set(SEARCHABLE) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+_FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?!//)")
+_YEAR_ONLY = re.compile(r"\bdate:(\d{4})\b")
+
+# Resolves a keyword-field value typed by the user to the stored value, or None.
+Resolver = Callable[[str, str], str | None]
+
+
+def is_browse(text: str) -> bool:
+    return text.strip() in ("", "*")
+
+
+def check_syntax(text: str) -> None:
+    if text.count('"') % 2:
+        raise QueryError('A quotation mark is not closed: add the closing " to end the phrase.')
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            raise QueryError("A closing parenthesis ')' has no matching '('.")
+    if depth:
+        raise QueryError("A parenthesis '(' is not closed: add the matching ')'.")
+    if text.count("[") != text.count("]"):
+        raise QueryError("A date range needs both brackets, e.g. date:[2024-01-01 to 2024-06-30].")
+    for m in _FIELD_RE.finditer(text):
+        name = m.group(1).lower()
+        if name not in KNOWN_NAMES:
+            known = ", ".join(sorted(set(SEARCHABLE) - {"kind"}))
+            raise QueryError(f"Unknown field '{m.group(1)}:'. Fields you can use: {known}.")
+    if re.search(r"(^|\s)(AND|OR)\s*$", text) or re.match(r"^\s*(AND|OR)\b", text):
+        raise QueryError("AND/OR needs a word on both sides.")
+
+
+class QueryBuilder:
+    def __init__(self, schema: Schema) -> None:
+        self.parser = QueryParser("body", schema, group=_and_group())
+        self.parser.add_plugin(MultifieldPlugin(["title", "body"]))
+        self.parser.add_plugin(FuzzyTermPlugin())
+        self.parser.add_plugin(GtLtPlugin())
+        self.parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+
+    def parse(self, text: str, resolve: Resolver) -> wq.Query:
+        """Parse a non-browse query; keyword-field values are resolved to stored case."""
+        check_syntax(text)
+        # Field names are case-insensitive for people; Whoosh's are not.
+        text = _FIELD_RE.sub(lambda m: m.group(1).lower() + ":", text)
+        text = _YEAR_ONLY.sub(r"date:[\1-01-01 to \1-12-31]", text)
+        try:
+            q = self.parser.parse(text)
+        except Exception as exc:
+            raise QueryError(f"Could not understand the query: {exc}") from exc
+        q = _resolve_keywords(q, resolve)
+        if q is wq.NullQuery or type(q).__name__ == "_NullQuery":
+            raise QueryError("The query has no words to search for.")
+        return q
+
+
+def _and_group():  # type: ignore[no-untyped-def]
+    from whoosh.qparser import AndGroup
+
+    return AndGroup
+
+
+def _resolve_keywords(q: wq.Query, resolve: Resolver) -> wq.Query:
+    if isinstance(q, (wq.Term, wq.Prefix, wq.Wildcard)) and q.fieldname in KEYWORD_FIELDS:
+        raw = q.text.decode() if isinstance(q.text, bytes) else str(q.text)
+        if isinstance(q, wq.Term):
+            stored = resolve(q.fieldname, raw)
+            return wq.Term(q.fieldname, stored if stored is not None else raw, boost=q.boost)
+        return q
+    if isinstance(q, wq.Phrase) and q.fieldname in KEYWORD_FIELDS:
+        raw = " ".join(str(w) for w in q.words)
+        stored = resolve(q.fieldname, raw)
+        return wq.Term(q.fieldname, stored if stored is not None else raw)
+    if isinstance(q, wq.Not):
+        return wq.Not(_resolve_keywords(q.query, resolve))
+    if isinstance(q, wq.CompoundQuery):
+        return q.__class__([_resolve_keywords(s, resolve) for s in q.subqueries], boost=q.boost)
+    return q

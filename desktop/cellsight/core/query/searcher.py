@@ -1,0 +1,255 @@
+"""Runs a SearchRequest: query + facet filters → hits with snippets and facet counts.
+
+One Whoosh searcher and its facet table are kept per index generation and shared
+by every query until the index changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher as WSearcher
+
+from ..errors import QueryError
+from ..index.schema import KEYWORD_FIELDS
+from ..index.whoosh_index import IndexStore
+from ..model import Document, FacetCount, Hit, SearchRequest, SearchResult
+from ..store import DocumentStore
+from .facets import FacetTable
+from .highlight import snippet
+from .parser import QueryBuilder, is_browse
+
+FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
+                "product", "source", "year")
+AliasLookup = Callable[[str, str], str | None]
+
+
+@dataclass
+class _Generation:
+    number: int
+    searcher: WSearcher
+    facets: FacetTable
+    docnum_by_id: dict[str, int]
+
+
+class Searcher:
+    def __init__(
+        self,
+        index: IndexStore,
+        store: DocumentStore,
+        alias_lookup: AliasLookup | None = None,
+    ) -> None:
+        self.index = index
+        self.store = store
+        self.builder = QueryBuilder(index.index.schema)
+        self._alias_lookup = alias_lookup
+        self._gen: _Generation | None = None
+        self._lock = threading.RLock()
+
+    # -- generation management ------------------------------------------------------
+    def _current(self) -> _Generation:
+        with self._lock:
+            number = self.index.generation()
+            if self._gen is None or self._gen.number != number:
+                if self._gen is not None:
+                    self._gen.searcher.close()
+                s = self.index.index.searcher()
+                table = FacetTable(s.reader(), KEYWORD_FIELDS)
+                ids = {f["id"]: n for n, f in s.reader().iter_docs()}
+                self._gen = _Generation(number, s, table, ids)
+            return self._gen
+
+    def close(self) -> None:
+        with self._lock:
+            if self._gen is not None:
+                self._gen.searcher.close()
+                self._gen = None
+
+    # -- keyword resolution -----------------------------------------------------------
+    def _resolver(self, gen: _Generation) -> Callable[[str, str], str | None]:
+        def resolve(field: str, typed: str) -> str | None:
+            postings = gen.facets.fields.get(field)
+            if postings is None:
+                return None
+            hit = postings.lower.get(typed.lower())
+            if hit is None and self._alias_lookup is not None:
+                canonical = self._alias_lookup(field, typed)
+                if canonical is not None:
+                    hit = postings.lower.get(canonical.lower(), canonical)
+            return hit
+
+        return resolve
+
+    def parse(self, text: str) -> wq.Query:
+        gen = self._current()
+        return self.builder.parse(text, self._resolver(gen))
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, req: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        with self._lock:
+            gen = self._current()
+            browse = is_browse(req.query)
+            q: wq.Query = wq.Every() if browse else self.parse(req.query)
+            s = gen.searcher
+            table = gen.facets
+
+            base = table.live.copy()
+            if not browse:
+                matched = np.zeros(table.ndocs, dtype=bool)
+                ids = np.fromiter(s.docs_for_query(q), dtype=np.int64)
+                matched[ids] = True
+                base &= matched
+            for field, value in req.excludes:
+                base &= ~table.filter_mask(_field(field), {value})
+            by_field: dict[str, set[str]] = {}
+            for field, value in req.filters:
+                by_field.setdefault(_field(field), set()).add(value)
+            masks = {f: table.filter_mask(f, vals) for f, vals in by_field.items()}
+            final = base.copy()
+            for m in masks.values():
+                final &= m
+            total = int(final.sum())
+
+            facets: dict[str, tuple[FacetCount, ...]] = {}
+            if req.with_facets:
+                for field in FACETS_SHOWN:
+                    # A facet's own selection is left out so its other values stay choosable.
+                    m = base.copy()
+                    for other, om in masks.items():
+                        if other != field:
+                            m &= om
+                    facets[field] = table.field(field).count(m, req.facet_limit)
+
+            hits = self._hits(s, q, final, req, browse)
+            terms = () if browse else _terms(q, s)
+            out_hits = tuple(self._hit(h_id, score, terms) for h_id, score in hits)
+            suggestion = None
+            if not browse and total < 3:
+                suggestion = self._suggest(s, q, req.query)
+        return SearchResult(
+            request=req,
+            total=total,
+            hits=out_hits,
+            facets=facets,
+            suggestion=suggestion,
+            terms=terms,
+            elapsed_ms=(time.perf_counter() - t0) * 1000,
+        )
+
+    def _hits(
+        self, s: WSearcher, q: wq.Query, final: np.ndarray, req: SearchRequest, browse: bool
+    ) -> list[tuple[str, float]]:
+        want = req.offset + req.limit
+        if want <= 0 or not final.any():
+            return []
+        allowed = set(np.flatnonzero(final).tolist())
+        kwargs: dict[str, object] = {"filter": allowed, "limit": want}
+        if browse or req.sort == "date":
+            kwargs.update(sortedby="daynum", reverse=True)
+        results = s.search(q, **kwargs)
+        out = []
+        for i, hit in enumerate(results):
+            if i < req.offset:
+                continue
+            out.append((hit["id"], float(hit.score or 0.0)))
+        return out
+
+    def _hit(self, doc_id: str, score: float, terms: tuple[str, ...]) -> Hit:
+        doc = self.store.document(doc_id)
+        if doc is None:  # index ahead of store after a crash; next index run fixes it
+            return Hit(doc_id, "(missing document)", None, None, None, score, "", (), (), ())
+        snip, spans = snippet(doc.parsed.text, terms)
+        return hit_from_document(doc, score, snip, spans)
+
+    def _suggest(self, s: WSearcher, q: wq.Query, text: str) -> str | None:
+        try:
+            corrected = s.correct_query(q, text, prefix=1, maxdist=2)
+        except Exception:
+            return None
+        if corrected.query != q and corrected.string and corrected.string != text:
+            return corrected.string
+        return None
+
+    def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
+        with self._lock:
+            gen = self._current()
+            docnum = gen.docnum_by_id.get(doc_id)
+            doc = self.store.document(doc_id)
+            if docnum is None or doc is None:
+                return []
+            results = gen.searcher.more_like(docnum, "body", text=doc.parsed.text, top=n)
+            return [self._hit(r["id"], float(r.score or 0.0), ()) for r in results]
+
+    def terms_for(self, text: str) -> tuple[str, ...]:
+        """Analysed query terms, for highlighting a document opened from a search."""
+        if is_browse(text):
+            return ()
+        try:
+            q = self.parse(text)
+        except QueryError:
+            return ()
+        with self._lock:
+            return _terms(q, self._current().searcher)
+
+
+def _field(name: str) -> str:
+    from .parser import FIELD_ALIASES
+
+    for canonical, aliases in FIELD_ALIASES.items():
+        if name == canonical or name in aliases:
+            return canonical
+    if name not in KEYWORD_FIELDS:
+        raise QueryError(f"Cannot filter on '{name}'. Filter fields: {', '.join(KEYWORD_FIELDS)}.")
+    return name
+
+
+def _terms(q: wq.Query, s: WSearcher) -> tuple[str, ...]:
+    """Positive title/body terms, with prefixes, wildcards and fuzzy terms expanded."""
+    try:
+        q = q.simplify(s.reader())
+    except Exception:
+        pass
+    found: set[str] = set()
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return  # excluded words are not what the reader should light up
+        if isinstance(node, wq.Term) and node.fieldname in ("title", "body"):
+            found.add(_text(node.text))
+        elif isinstance(node, wq.Phrase) and node.fieldname in ("title", "body"):
+            found.update(_text(w) for w in node.words)
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return tuple(sorted(found))
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def hit_from_document(
+    doc: Document, score: float, snip: str, spans: tuple[tuple[int, int], ...]
+) -> Hit:
+    p = doc.parsed
+    return Hit(
+        id=doc.id,
+        title=p.title,
+        date=p.date,
+        source=p.source,
+        author=p.author,
+        score=score,
+        snippet=snip,
+        snippet_spans=spans,
+        topics=tuple(t.name for t in doc.topics),
+        companies=doc.entity_names("company"),
+        path=p.path,
+        kind=p.kind,
+    )

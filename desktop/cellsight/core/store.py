@@ -1,0 +1,210 @@
+"""The library's document store: one SQLite file (WAL) of what was read from sources.
+
+Everything here can be rebuilt from the source files; it exists so that re-indexing
+unchanged files costs a ``stat`` and catalogue changes re-enrich without re-reading.
+Text lives here rather than in the Whoosh postings, which keeps the index small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Document, Failure, SeriesSnapshot
+from .serialize import (
+    enrichment_from_json,
+    enrichment_to_json,
+    parsed_from_dict,
+    parsed_to_dict,
+    series_from_dict,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    parsed TEXT NOT NULL,
+    enrichment TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
+CREATE TABLE IF NOT EXISTS failures (
+    path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    mtime_ns: int
+    size: int
+    hash: str
+    ok: bool
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class DocumentStore:
+    """One SQLite connection per thread: the indexer's open transaction must not be
+    visible to (or interleaved with) a search running on another thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.conn.executescript(SCHEMA)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- transactions -------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # -- meta ---------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- files --------------------------------------------------------------------
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.conn.execute("SELECT path, mtime_ns, size, hash, ok FROM files")
+        return {r[0]: FileRecord(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+    def put_file(self, rec: FileRecord) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+            (rec.path, rec.mtime_ns, rec.size, rec.hash, int(rec.ok)),
+        )
+
+    def delete_file(self, path: str) -> list[str]:
+        """Forget a file; returns the ids of the documents it held."""
+        ids = self.doc_ids_for_path(path)
+        self.conn.execute("DELETE FROM documents WHERE path=?", (path,))
+        self.conn.execute("DELETE FROM files WHERE path=?", (path,))
+        self.conn.execute("DELETE FROM failures WHERE path=?", (path,))
+        return ids
+
+    # -- documents ----------------------------------------------------------------
+    def doc_ids_for_path(self, path: str) -> list[str]:
+        rows = self.conn.execute("SELECT id FROM documents WHERE path=?", (path,))
+        return [r[0] for r in rows]
+
+    def put_document(self, doc: Document) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
+            (
+                doc.id,
+                doc.parsed.path,
+                doc.parsed.part,
+                json.dumps(parsed_to_dict(doc.parsed), ensure_ascii=False),
+                enrichment_to_json(doc),
+            ),
+        )
+
+    def put_enrichment(self, doc: Document) -> None:
+        self.conn.execute(
+            "UPDATE documents SET enrichment=? WHERE id=?", (enrichment_to_json(doc), doc.id)
+        )
+
+    def delete_documents(self, ids: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM documents WHERE id=?", [(i,) for i in ids])
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.conn.execute(
+            "SELECT id, parsed, enrichment FROM documents WHERE id=?", (doc_id,)
+        ).fetchone()
+        return _row_to_doc(row) if row else None
+
+    def documents(self, ids: Iterable[str] | None = None) -> Iterator[Document]:
+        if ids is None:
+            rows = self.conn.execute("SELECT id, parsed, enrichment FROM documents ORDER BY id")
+            for row in rows:
+                yield _row_to_doc(row)
+            return
+        for doc_id in ids:
+            doc = self.document(doc_id)
+            if doc is not None:
+                yield doc
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def all_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM documents")}
+
+    def series_snapshots(self) -> list[tuple[str, SeriesSnapshot]]:
+        # json_extract keeps this from decoding every body when only prices are wanted.
+        rows = self.conn.execute(
+            "SELECT id, json_extract(parsed, '$.series') FROM documents "
+            "WHERE json_array_length(json_extract(parsed, '$.series')) > 0"
+        )
+        out: list[tuple[str, SeriesSnapshot]] = []
+        for doc_id, raw in rows:
+            out.extend((doc_id, series_from_dict(s)) for s in json.loads(raw))
+        return out
+
+    # -- failures -----------------------------------------------------------------
+    def put_failure(self, path: str, reason: str) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.conn.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)", (path, reason, now))
+
+    def clear_failure(self, path: str) -> None:
+        self.conn.execute("DELETE FROM failures WHERE path=?", (path,))
+
+    def failures(self) -> list[Failure]:
+        rows = self.conn.execute("SELECT path, reason, at FROM failures ORDER BY path")
+        return [Failure(r[0], r[1], dt.datetime.fromisoformat(r[2])) for r in rows]
+
+
+def _row_to_doc(row: tuple[str, str, str]) -> Document:
+    entities, topics = enrichment_from_json(row[2])
+    return Document(
+        id=row[0], parsed=parsed_from_dict(json.loads(row[1])), entities=entities, topics=topics
+    )

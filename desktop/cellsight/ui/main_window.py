@@ -1,0 +1,502 @@
+"""The main window: lays out the panels and wires their signals. No domain logic here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME, __version__
+from ..core.enrich.catalogue import Entity
+from ..core.library import Library
+from ..core.model import Hit, IndexReport, SearchRequest, SearchResult
+from .indexing import IndexingController, summarise
+from .messages import ERROR, Message, MessageBus
+from .models.results_model import ResultsModel
+from .search_controller import SearchController
+from .tasks import TaskRunner
+from .theme import apply_theme
+from .widgets.facet_panel import FacetPanel
+from .widgets.filter_bar import FilterBar
+from .widgets.price_panel import PricePanel
+from .widgets.problems_dialog import ProblemsDialog
+from .widgets.progress_panel import ProgressPanel
+from .widgets.reader_view import ReaderView
+from .widgets.results_view import ResultsView
+from .widgets.search_bar import SearchBar
+
+WELCOME = ("Welcome to Cellsight. This is the bundled sample library. Add your own folders "
+           "with File → Add folder… (Ctrl+O) or drop them onto this window.")
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # results shown with no indexing running: the library is usable
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        tasks: TaskRunner,
+        messages: MessageBus,
+        settings: QSettings,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.tasks = tasks
+        self.messages = messages
+        self.settings = settings
+        self._current_doc_id: str | None = None
+        self._ready_sent = False
+        self.setWindowTitle(f"{APP_NAME}")
+        self.setAcceptDrops(True)
+        self.resize(1400, 880)
+
+        self.search = SearchController(library, tasks, self)
+        self.indexing = IndexingController(library, tasks, self)
+        self._build_widgets()
+        self._build_menus()
+        self._wire()
+
+    # -- layout ------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.search_bar = SearchBar(self)
+        self.filter_bar = FilterBar(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setAccessibleName("Notice")
+        self.facets = FacetPanel(self)
+        self.results_model = ResultsModel(self)
+        self.results = ResultsView(self.results_model, self)
+        self.empty_label = QLabel(self)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setVisible(False)
+        self.reader = ReaderView(self)
+        self.prices = PricePanel(self)
+
+        results_box = QWidget(self)
+        rl = QVBoxLayout(results_box)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.results)
+        rl.addWidget(self.empty_label)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.facets)
+        self.splitter.addWidget(results_box)
+        self.splitter.addWidget(self.reader)
+        self.splitter.setSizes([250, 470, 680])
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget(self)
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.search_bar)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.filter_bar)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.price_dock = QDockWidget("Prices", self)
+        self.price_dock.setObjectName("pricesDock")
+        self.price_dock.setWidget(self.prices)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.price_dock)
+        self.resizeDocks([self.price_dock], [300], Qt.Orientation.Vertical)
+
+        self.progress = ProgressPanel(self)
+        self.statusBar().addPermanentWidget(self.progress)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Add folder…", self.add_folder, QKeySequence("Ctrl+O"))
+        self._action(file, "Add &files…", self.add_files, QKeySequence("Ctrl+Shift+O"))
+        self._action(file, "&Import prices (CSV)…", self.import_prices)
+        self._action(file, "&Export results (CSV)…", self.export_results, QKeySequence("Ctrl+E"))
+        file.addSeparator()
+        self._action(file, "&Re-index", lambda: self.indexing.update([]), QKeySequence("F5"))
+        self._action(file, "&Problems…", self.show_problems)
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
+
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "&Search", self.search_bar.focus_search)
+        self._action(edit, "&Find in article", self.reader.open_find, QKeySequence("Ctrl+F"))
+        self._action(edit, "&Clear filters", self.search.clear_filters,
+                     QKeySequence("Ctrl+Shift+Backspace"))
+
+        view = bar.addMenu("&View")
+        toggle = self.price_dock.toggleViewAction()
+        toggle.setText("&Price panel")
+        toggle.setShortcut(QKeySequence("Ctrl+P"))
+        view.addAction(toggle)
+        theme_menu = view.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        for key, label in (("system", "Follow system"), ("light", "Light"), ("dark", "Dark")):
+            act = theme_menu.addAction(label)
+            act.setCheckable(True)
+            act.setData(key)
+            self.theme_group.addAction(act)
+            act.triggered.connect(lambda _c=False, k=key: self.set_theme(k))
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Query syntax", self.search_bar.show_help, QKeySequence("F1"))
+        self._action(help_menu, "&About Cellsight", self.show_about)
+
+    def _action(
+        self, menu, text, slot, shortcut=None, fallback: str | None = None  # type: ignore[no-untyped-def]
+    ) -> QAction:
+        act = menu.addAction(text)
+        if shortcut is not None:
+            seq = QKeySequence(shortcut)
+            if seq.isEmpty() and fallback:
+                seq = QKeySequence(fallback)
+            act.setShortcut(seq)
+        act.triggered.connect(lambda _c=False: slot())
+        return act
+
+    # -- wiring ------------------------------------------------------------------------
+    def _wire(self) -> None:
+        s = self.search
+        self.search_bar.query_changed.connect(s.set_query)
+        self.search_bar.sort_changed.connect(s.set_sort)
+        s.results_ready.connect(self._show_results)
+        s.query_failed.connect(self._query_failed)
+        s.request_changed.connect(self.filter_bar.show_request)
+        self.facets.toggled.connect(s.toggle_filter)
+        self.facets.excluded.connect(s.exclude)
+        self.filter_bar.removed.connect(s.remove)
+        self.filter_bar.cleared.connect(s.clear_filters)
+        self.results.opened.connect(self.open_hit)
+        self.results.near_end.connect(s.load_more)
+
+        self.reader.entity_clicked.connect(self.filter_by_entity)
+        self.reader.series_clicked.connect(self.show_series)
+        self.reader.add_entity_requested.connect(self.add_entity)
+        self.reader.add_alias_requested.connect(self.add_alias)
+        self.reader.hide_entity_requested.connect(self.hide_entity)
+        self.prices.selection_changed.connect(self._update_markers)
+        self.prices.marker_clicked.connect(self.open_doc_id)
+        self.prices.import_requested.connect(self._import_prices_from)
+
+        ix = self.indexing
+        ix.started.connect(self.progress.start)
+        ix.progress.connect(self.progress.update_progress)
+        ix.finished.connect(self._index_finished)
+        ix.failed.connect(lambda exc: self.messages.from_exception(exc, "Indexing"))
+        ix.cancelled.connect(lambda: self.messages.info("Indexing cancelled; what was done "
+                                                        "so far is kept."))
+        ix.library_changed.connect(self._library_changed)
+        self.progress.cancel_requested.connect(ix.cancel)
+        self.messages.posted.connect(self._show_message)
+
+    # -- search results ---------------------------------------------------------------------
+    def _show_results(self, result: SearchResult) -> None:
+        self.results_model.set_result(result)
+        req = result.request
+        if result.request.with_facets:
+            selected = set(self.search.request.filters)
+            self.facets.set_facets(result.facets, selected)
+        count = f"{result.total} document{'s' if result.total != 1 else ''}"
+        self.search_bar.set_count(count)
+        self.statusBar().showMessage(f"{count} · {result.elapsed_ms:.0f} ms", 4000)
+        self._show_empty(result)
+        if result.hits and req.offset == 0:
+            keep = self.results_model.row_of(self._current_doc_id or "")
+            row = keep if keep >= 0 else 0
+            self.results.setCurrentIndex(self.results_model.index(row))
+        elif not result.hits:
+            self.reader.clear()
+            self._current_doc_id = None
+        self._update_markers(self.prices.selected_ids())
+        if not self._ready_sent and not self.indexing.busy:
+            self._ready_sent = True
+            self.ready.emit()
+
+    def _show_empty(self, result: SearchResult) -> None:
+        empty = result.total == 0
+        self.results.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+        if not empty:
+            return
+        if self.library.count() == 0:
+            text = "The library is empty. Add a folder with File → Add folder… (Ctrl+O)."
+        else:
+            text = "No documents match."
+            if result.suggestion:
+                text += f"\n\nDid you mean: {result.suggestion}?"
+            if result.request.filters or result.request.excludes:
+                text += "\n\nTry removing a filter (Ctrl+Shift+Backspace clears them)."
+            else:
+                text += "\n\nTry fewer words, a prefix like licens*, or OR between words."
+        self.empty_label.setText(text)
+
+    def _query_failed(self, text: str) -> None:
+        self.empty_label.setText(f"{text}\n\nPress F1 for the query syntax.")
+        self.empty_label.setVisible(True)
+        self.results.setVisible(False)
+        self.search_bar.set_count("query error")
+
+    def open_hit(self, hit: Hit) -> None:
+        self.open_doc_id(hit.id)
+
+    def open_doc_id(self, doc_id: str) -> None:
+        self._current_doc_id = doc_id
+        lib = self.library
+        query = self.search.request.query
+
+        def load(_p: object, _c: object) -> object:
+            doc = lib.document(doc_id)
+            if doc is None:
+                return None
+            return doc, lib.highlights(doc, query), lib.market_context(doc)
+
+        handle = self.tasks.run("open document", load, lane="search")
+        handle.finished.connect(lambda r: self._show_doc(doc_id, r))
+        handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Opening document"))
+
+    def _show_doc(self, doc_id: str, loaded: object) -> None:
+        if doc_id != self._current_doc_id or loaded is None:
+            return
+        doc, spans, context = loaded  # type: ignore[misc]
+        self.reader.show_document(doc, spans, context)
+        row = self.results_model.row_of(doc_id)
+        if row >= 0 and self.results.currentIndex().row() != row:
+            self.results.blockSignals(True)
+            self.results.setCurrentIndex(self.results_model.index(row))
+            self.results.blockSignals(False)
+
+    def filter_by_entity(self, etype: str, name: str) -> None:
+        if etype in ("company", "person", "place", "organisation", "policy", "material",
+                     "product"):
+            self.search.toggle_filter(etype, name, True)
+
+    def show_series(self, series_id: str) -> None:
+        self.price_dock.show()
+        self.prices.select_series(series_id)
+
+    def _update_markers(self, series_ids: list[str]) -> None:
+        if not series_ids:
+            self.prices.set_markers([])
+            return
+        lib = self.library
+        doc_ids = [h.id for h in self.results_model.hits()]
+        handle = self.tasks.run("news markers",
+                                lambda _p, _c: lib.news_markers(series_ids, doc_ids),
+                                lane="search")
+        handle.finished.connect(self.prices.set_markers)
+
+    # -- library ---------------------------------------------------------------------------
+    def _library_changed(self) -> None:
+        self.search.run()
+        self._reload_prices()
+        self._refresh_entity_choices()
+
+    def _reload_prices(self) -> None:
+        lib = self.library
+        handle = self.tasks.run("prices", lambda _p, _c: lib.prices(), lane="search")
+        handle.finished.connect(self.prices.set_book)
+        handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Loading prices"))
+
+    def _refresh_entity_choices(self) -> None:
+        lib = self.library
+
+        def load(_p: object, _c: object) -> object:
+            cat = lib.catalogue()
+            return [(e.id, e.name, e.type) for e in cat.entities], {
+                e.id: (e.type, e.name, e.aliases) for e in cat.entities}
+
+        handle = self.tasks.run("catalogue", load, lane="search")
+        handle.finished.connect(self._set_entity_choices)
+
+    def _set_entity_choices(self, loaded: object) -> None:
+        choices, info = loaded  # type: ignore[misc]
+        self.reader.set_entity_choices(choices)
+        self.reader.set_alias_lookup(lambda eid: info.get(eid, (None, None, ()))[2])
+
+    def _index_finished(self, result: object) -> None:
+        if isinstance(result, IndexReport):
+            text = summarise(result)
+            if result.failed:
+                self.messages.warning(text)
+            else:
+                self.statusBar().showMessage(text, 8000)
+        self.progress.stop()
+
+    def add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents")
+        if folder:
+            self.indexing.update([Path(folder)])
+
+    def add_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add documents", "", "Documents (*.txt *.md *.html *.htm *.json);;All files (*)")
+        if files:
+            self.indexing.update([Path(f) for f in files])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.indexing.update(paths)
+            event.acceptProposedAction()
+
+    def import_prices(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import price series", "", "CSV (*.csv)")
+        if path:
+            self._import_prices_from(path)
+
+    def _import_prices_from(self, path: str) -> None:
+        lib = self.library
+        handle = self.tasks.run("import prices", lambda _p, _c: lib.import_prices(Path(path)))
+        handle.finished.connect(lambda n: (self.messages.info(f"Imported {n} price series."),
+                                           self._reload_prices()))
+        handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Importing prices"))
+
+    def export_results(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", "cellsight-results.csv",
+                                              "CSV (*.csv)")
+        if not path:
+            return
+        lib, req = self.library, self.search.request
+        handle = self.tasks.run("export", lambda _p, _c: lib.export_results(req, Path(path)))
+        handle.finished.connect(lambda n: self.messages.info(f"Exported {n} results to {path}."))
+        handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Export"))
+
+    def show_problems(self) -> None:
+        ProblemsDialog(self.library.failures(), self).exec()
+
+    # -- catalogue edits -------------------------------------------------------------------
+    def add_entity(self, text: str, etype: str, name: str) -> None:
+        from ..core.enrich.catalogue import slug
+
+        entity = Entity(id=f"user-{slug(name)}", type=etype, name=name,
+                        aliases=(text,) if text != name else (), exact=(), ticker=None,
+                        series=())
+        self.library.add_entity(entity)
+        self.messages.info(f"Added “{name}” as a {etype}; updating the library…")
+        self.indexing.apply_catalogue()
+
+    def add_alias(self, entity_id: str, alias: str) -> None:
+        self.library.add_alias(entity_id, alias)
+        self.messages.info(f"Added alias “{alias}”; updating the library…")
+        self.indexing.apply_catalogue()
+
+    def hide_entity(self, entity_id: str) -> None:
+        self.library.hide_entity(entity_id)
+        self.messages.info("Entity hidden; updating the library…")
+        self.indexing.apply_catalogue()
+
+    # -- messages, theme, about --------------------------------------------------------------
+    def _show_message(self, msg: Message) -> None:
+        self.statusBar().showMessage(msg.text, 10000)
+        if msg.level != "info" or msg.text.startswith("Welcome"):
+            colour = "#b3261e" if msg.level == ERROR else "#8a5a00"
+            if msg.level == "info":
+                colour = "#1a57c7"
+            self.banner.setStyleSheet(f"QLabel#banner {{ border: 1px solid {colour}; }}")
+            self.banner.setText(msg.text)
+            self.banner.setVisible(True)
+
+    def show_welcome(self) -> None:
+        self.messages.info(WELCOME)
+
+    def set_theme(self, mode: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, mode)
+        self.settings.setValue("theme", mode)
+        for act in self.theme_group.actions():
+            act.setChecked(act.data() == mode)
+        self.reader.refresh_theme()
+        self.prices.refresh_theme()
+        self.results.viewport().update()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><br>A research browser for the battery and "
+            "electric-vehicle supply chain.<br><br>Library: "
+            f"{self.library.folder}<br>{self.library.count()} documents.")
+
+    def open_url(self, url: QUrl) -> None:
+        from PySide6.QtGui import QDesktopServices
+
+        if url.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(url)
+
+    # -- settings --------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        s = self.settings
+        geo = s.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = s.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        sizes = s.value("splitter")
+        if sizes:
+            self.splitter.setSizes([int(x) for x in sizes])
+        recent = s.value("recent")
+        if recent:
+            self.search_bar.set_recent(json.loads(str(recent)))
+        theme = str(s.value("theme", "system"))
+        for act in self.theme_group.actions():
+            act.setChecked(act.data() == theme)
+        raw = s.value("request")
+        req = SearchRequest()
+        if raw:
+            try:
+                d = json.loads(str(raw))
+                req = SearchRequest(
+                    query=d.get("query", ""), sort=d.get("sort", "relevance"),
+                    filters=tuple(tuple(x) for x in d.get("filters", [])),  # type: ignore[misc]
+                    excludes=tuple(tuple(x) for x in d.get("excludes", [])),  # type: ignore[misc]
+                )
+            except (ValueError, TypeError):
+                req = SearchRequest()
+        self.search_bar.set_text(req.query)
+        self.search_bar.set_sort(req.sort)
+        self.search.restore(req)
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("splitter", self.splitter.sizes())
+        s.setValue("recent", json.dumps(self.search_bar.recent()))
+        r = self.search.request
+        s.setValue("request", json.dumps({"query": r.query, "sort": r.sort,
+                                          "filters": r.filters, "excludes": r.excludes}))
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.indexing.cancel()
+        self.tasks.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,69 @@
+"""Search hits as a Qt list model; the delegate paints them, the model only serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ...core.model import Hit, SearchResult
+
+HitRole = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ResultsModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._hits: tuple[Hit, ...] = ()
+        self.total = 0
+
+    def set_result(self, result: SearchResult) -> None:
+        old = self._hits
+        new = result.hits
+        self.total = result.total
+        if len(new) > len(old) and new[: len(old)] == old:
+            # A further page: append rows so the view keeps its scroll position.
+            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
+            self._hits = new
+            self.endInsertRows()
+            return
+        self.beginResetModel()
+        self._hits = new
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._hits = ()
+        self.total = 0
+        self.endResetModel()
+
+    def hit(self, row: int) -> Hit | None:
+        return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def row_of(self, doc_id: str) -> int:
+        for i, h in enumerate(self._hits):
+            if h.id == doc_id:
+                return i
+        return -1
+
+    def hits(self) -> tuple[Hit, ...]:
+        return self._hits
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+            return None
+        hit = self._hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{hit.title}\n{hit.path}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            date = hit.date.isoformat() if hit.date else "undated"
+            return f"{hit.title}, {date}, {hit.source or 'unknown source'}"
+        if role == HitRole:
+            return hit
+        return None

@@ -1,0 +1,118 @@
+"""The current search (query, filters, exclusions, sort) and running it off-thread.
+
+Every run carries a generation number; an answer that arrives after a newer
+request was made is dropped, so fast typing never shows stale results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.errors import QueryError
+from ..core.library import Library
+from ..core.model import SearchRequest, SearchResult
+from .tasks import TaskRunner
+
+PAGE = 200
+
+
+class SearchController(QObject):
+    results_ready = Signal(object)  # SearchResult
+    query_failed = Signal(str)  # a message for the user
+    request_changed = Signal(object)  # SearchRequest (filters bar, settings)
+    busy_changed = Signal(bool)
+
+    def __init__(self, library: Library, tasks: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.tasks = tasks
+        self.request = SearchRequest(limit=PAGE)
+        self.generation = 0
+        self.last_result: SearchResult | None = None
+
+    # -- state changes -----------------------------------------------------------------
+    def _set(self, request: SearchRequest) -> None:
+        self.request = request
+        self.request_changed.emit(request)
+        self.run()
+
+    def set_query(self, text: str) -> None:
+        if text != self.request.query:
+            self._set(replace(self.request, query=text, offset=0))
+
+    def set_sort(self, sort: str) -> None:
+        if sort != self.request.sort:
+            self._set(replace(self.request, sort=sort))
+
+    def toggle_filter(self, field: str, value: str, on: bool | None = None) -> None:
+        pair = (field, value)
+        active = pair in self.request.filters
+        want = (not active) if on is None else on
+        if want == active:
+            return
+        filters = (*self.request.filters, pair) if want else tuple(
+            f for f in self.request.filters if f != pair)
+        excludes = tuple(e for e in self.request.excludes if e != pair)
+        self._set(replace(self.request, filters=filters, excludes=excludes))
+
+    def exclude(self, field: str, value: str) -> None:
+        pair = (field, value)
+        if pair in self.request.excludes:
+            return
+        filters = tuple(f for f in self.request.filters if f != pair)
+        self._set(replace(self.request, filters=filters, excludes=(*self.request.excludes, pair)))
+
+    def remove(self, field: str, value: str) -> None:
+        pair = (field, value)
+        self._set(replace(
+            self.request,
+            filters=tuple(f for f in self.request.filters if f != pair),
+            excludes=tuple(e for e in self.request.excludes if e != pair),
+        ))
+
+    def clear_filters(self) -> None:
+        if self.request.filters or self.request.excludes:
+            self._set(replace(self.request, filters=(), excludes=()))
+
+    def restore(self, request: SearchRequest) -> None:
+        self._set(replace(request, limit=PAGE, offset=0))
+
+    def load_more(self) -> None:
+        """Fetch the next page and append it (paging has no cap)."""
+        res = self.last_result
+        if res is None or len(res.hits) >= res.total:
+            return
+        self._run(replace(res.request, offset=len(res.hits), with_facets=False), append=res)
+
+    # -- running -----------------------------------------------------------------------
+    def run(self) -> None:
+        self._run(self.request, append=None)
+
+    def _run(self, request: SearchRequest, append: SearchResult | None) -> None:
+        self.generation += 1
+        gen = self.generation
+        library = self.library
+        self.busy_changed.emit(True)
+        handle = self.tasks.run("search", lambda _p, _c: library.search(request), lane="search")
+        handle.finished.connect(lambda res: self._deliver(gen, res, append))
+        handle.failed.connect(lambda exc: self._fail(gen, exc))
+
+    def _deliver(self, gen: int, result: SearchResult, append: SearchResult | None) -> None:
+        if gen != self.generation:
+            return  # a newer request is on its way; this answer is stale
+        if append is not None:
+            result = replace(append, hits=append.hits + result.hits)
+        self.last_result = result
+        self.busy_changed.emit(False)
+        self.results_ready.emit(result)
+
+    def _fail(self, gen: int, exc: BaseException) -> None:
+        if gen != self.generation:
+            return
+        self.busy_changed.emit(False)
+        if isinstance(exc, QueryError):
+            self.query_failed.emit(str(exc))
+        else:
+            self.query_failed.emit(f"Search failed: {exc}")

@@ -1,0 +1,197 @@
+"""The market around an article: each linked price then, now, and the change since.
+
+One card per :class:`MarketContext`: label, the value at the article's date, the
+latest value with the change since (coloured by direction), and a sparkline of
+recent values. Clicking a card (or Enter/Space on it) asks to open that series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.model import PricePoint
+from ...core.prices_view import MarketContext
+from ..theme import colours
+from .sparkline import paint_sparkline, trend_colour
+
+
+def format_value(value: float) -> str:
+    """Index levels and prices: thousands separators, two decimals below 1,000."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def format_change(pct: float | None) -> str:
+    if pct is None:
+        return "–"
+    return f"{pct:+.1f}%"
+
+
+def _date(point: PricePoint | None) -> str:
+    return point.date.isoformat() if point else "no data"
+
+
+class _Spark(QWidget):
+    def __init__(self, values: tuple[float, ...], dark: bool, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._values, self._dark = values, dark
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(22)
+
+    def sizeHint(self) -> QSize:
+        return QSize(120, 22)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        colour = trend_colour(self._values, dark=self._dark)
+        paint_sparkline(painter, QRectF(self.rect()), self._values, colour)
+        painter.end()
+
+
+class MarketCard(QFrame):
+    """One series as seen from the article; a focusable, clickable card."""
+
+    clicked = Signal(str)
+
+    def __init__(self, ctx: MarketContext, dark: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.series_id = ctx.view.id
+        c = colours(dark)
+        self.setObjectName("marketCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumWidth(170)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setSpacing(1)
+        title = QLabel(ctx.view.label, self)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        lay.addWidget(title)
+        then = (
+            f"{format_value(ctx.at_date.value)} on {ctx.at_date.date.isoformat()}"
+            if ctx.at_date
+            else "no value at the article's date"
+        )
+        self.then_label = QLabel(then, self)
+        self.then_label.setStyleSheet(f"color: {c['muted']}")
+        lay.addWidget(self.then_label)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        latest = ctx.latest
+        stale = ctx.view.stats.stale
+        now_text = f"now {format_value(latest.value)}" if latest else "no current value"
+        self.now_label = QLabel(now_text, self)
+        if stale:
+            self.now_label.setStyleSheet(f"color: {c['stale']}")
+        row.addWidget(self.now_label)
+        self.change_label = QLabel(format_change(ctx.change_pct), self)
+        direction = c["muted"]
+        if ctx.change_pct is not None and ctx.change_pct > 0:
+            direction = c["up"]
+        elif ctx.change_pct is not None and ctx.change_pct < 0:
+            direction = c["down"]
+        self.change_label.setStyleSheet(f"color: {direction}; font-weight: bold")
+        row.addWidget(self.change_label)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(_Spark(ctx.view.spark, dark, self))
+        unit = ctx.view.series.unit
+        tip = [
+            f"{ctx.view.label} ({unit})",
+            f"At the article's date: {then}",
+            f"Latest: {now_text} ({_date(latest)})" + (" — not updated recently" if stale else ""),
+            f"Change since the article: {format_change(ctx.change_pct)}",
+            "Click to open the chart.",
+        ]
+        self.setToolTip("\n".join(tip))
+        self.setAccessibleName(
+            f"{ctx.view.label}: {then}; {now_text}; change {format_change(ctx.change_pct)}"
+        )
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit(self.series_id)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self.series_id)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class MarketContextStrip(QWidget):
+    series_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Market context")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        self._heading = QLabel("Market context", self)
+        outer.addWidget(self._heading)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self._scroll)
+        self._items: tuple[MarketContext, ...] = ()
+        self._article_date: dt.date | None = None
+        self._cards: list[MarketCard] = []
+        self._dark = False
+        self.setVisible(False)
+
+    def show_context(
+        self, items: tuple[MarketContext, ...], *, article_date: dt.date | None, dark: bool
+    ) -> None:
+        self._items, self._article_date, self._dark = items, article_date, dark
+        host = QWidget()
+        row = QHBoxLayout(host)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self._cards = []
+        for ctx in items:
+            card = MarketCard(ctx, dark, host)
+            card.clicked.connect(self.series_clicked)
+            row.addWidget(card)
+            self._cards.append(card)
+        row.addStretch(1)
+        self._scroll.setWidget(host)  # deletes the previous host and its cards
+        if self._cards:
+            self._scroll.setFixedHeight(host.sizeHint().height() + self._scrollbar_room())
+        when = f"since {article_date.isoformat()}" if article_date else "undated article"
+        self._heading.setText(f"Market context ({when})")
+        self._heading.setStyleSheet(f"color: {colours(dark)['muted']}")
+        self.setVisible(bool(items))
+
+    def _scrollbar_room(self) -> int:
+        return self._scroll.horizontalScrollBar().sizeHint().height()
+
+    def clear(self) -> None:
+        self.show_context((), article_date=None, dark=self._dark)
+
+    def refresh_theme(self, dark: bool) -> None:
+        self.show_context(self._items, article_date=self._article_date, dark=dark)
+
+    def cards(self) -> list[MarketCard]:
+        return list(self._cards)

@@ -1,0 +1,382 @@
+"""The article reader: header, highlighted body, entity side list, market context, find.
+
+Documents are untrusted. The body is rendered by :mod:`cellsight.ui.render` (all
+text escaped) into a browser that follows no links and loads no resources; the only
+URL the reader ever opens is the document's http(s) address, and only when the user
+clicks "Open original".
+
+The widget never changes the library: entity clicks, catalogue edits and series
+clicks are signals the main window acts on.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QHelpEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedLayout,
+    QTextBrowser,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.model import ENTITY_TYPES, Document, EntitySpan, HighlightSpan
+from ...core.prices_view import MarketContext
+from ...core.query.entities_summary import entity_counts, type_order
+from ..dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
+from ..render import parse_entity_href, render_document_html, render_title_html
+from ..theme import ENTITY_LABELS, colours, is_dark
+from .entity_list import EntityList, TypeLegend
+from .find_bar import FindBar
+from .market_context import MarketContextStrip
+
+EMPTY_TEXT = "Select a result to read it."
+_MAX_SELECTION = 100  # longer selections are passages, not names
+_PARAGRAPH_SEPARATOR = "\u2029"  # what QTextCursor.selectedText() puts between blocks
+
+
+def no_aliases(_entity_id: str) -> tuple[str, ...]:
+    return ()
+
+
+def is_web_url(url: str | None) -> bool:
+    if not url:
+        return False
+    parsed = QUrl(url, QUrl.ParsingMode.StrictMode)
+    return parsed.isValid() and parsed.scheme().lower() in ("http", "https") and bool(parsed.host())
+
+
+class SafeTextBrowser(QTextBrowser):
+    """A browser for untrusted text: follows no links and loads nothing.
+
+    The rendered HTML never references a resource, so refusing every load costs
+    nothing and guarantees that no image, stylesheet or file is fetched even if
+    markup slipped through. The answer must be an empty value rather than None:
+    on a null answer QTextDocument falls back to reading local files itself.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setSearchPaths([])
+
+    def loadResource(self, _type: int, _name: QUrl) -> QByteArray:
+        return QByteArray()
+
+
+class ReaderView(QWidget):
+    entity_clicked = Signal(str, str)  # type, canonical name
+    series_clicked = Signal(str)
+    add_entity_requested = Signal(str, str, str)  # selected text, type, canonical name
+    add_alias_requested = Signal(str, str)  # entity id, alias
+    hide_entity_requested = Signal(str)  # entity id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Article reader")
+        self._doc: Document | None = None
+        self._terms: list[HighlightSpan] = []
+        self._context: tuple[MarketContext, ...] = ()
+        self._hidden_types: set[str] = set()
+        self._choices: list[tuple[str, str, str]] = []
+        self._alias_lookup: Callable[[str], tuple[str, ...]] = no_aliases
+        self._open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.dialog: EntityDialog | None = None
+
+        self._stack = QStackedLayout(self)
+        self.empty_label = QLabel(EMPTY_TEXT, self)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._stack.addWidget(self.empty_label)
+        content = QWidget(self)
+        self._stack.addWidget(content)
+        lay = QVBoxLayout(content)
+        lay.setContentsMargins(8, 8, 8, 4)
+        lay.setSpacing(4)
+        self._build_header(lay, content)
+        self.market_strip = MarketContextStrip(content)
+        self.market_strip.series_clicked.connect(self.series_clicked)
+        lay.addWidget(self.market_strip)
+        self.legend = TypeLegend(content)
+        self.legend.toggled.connect(self.set_type_visible)
+        lay.addWidget(self.legend)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, content)
+        body = QWidget(splitter)
+        body_lay = QVBoxLayout(body)
+        body_lay.setContentsMargins(0, 0, 0, 0)
+        body_lay.setSpacing(0)
+        self.browser = SafeTextBrowser(body)
+        self.browser.setAccessibleName("Article text")
+        self.browser.document().setDocumentMargin(10)
+        self.browser.anchorClicked.connect(self._on_anchor)
+        self.browser.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.browser.customContextMenuRequested.connect(self._show_context_menu)
+        self.browser.viewport().installEventFilter(self)
+        body_lay.addWidget(self.browser, 1)
+        self.find_bar = FindBar(self.browser, body)
+        body_lay.addWidget(self.find_bar)
+        self.entity_list = EntityList(splitter)
+        self.entity_list.setMinimumWidth(180)
+        self.entity_list.entity_clicked.connect(self.entity_clicked)
+        splitter.addWidget(body)
+        splitter.addWidget(self.entity_list)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        lay.addWidget(splitter, 1)
+
+        # Ctrl+F itself belongs to the window's Edit menu (one owner, no ambiguity).
+        again = QShortcut(QKeySequence(QKeySequence.StandardKey.FindNext), self)
+        again.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        again.activated.connect(self.find_bar.find_next)
+        self.clear()
+
+    def _build_header(self, lay: QVBoxLayout, parent: QWidget) -> None:
+        self.title_label = QLabel(parent)
+        self.title_label.setTextFormat(Qt.TextFormat.RichText)
+        self.title_label.setWordWrap(True)
+        self.title_label.setOpenExternalLinks(False)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.title_label.setAccessibleName("Article title")
+        lay.addWidget(self.title_label)
+        row = QHBoxLayout()
+        self.meta_label = QLabel(parent)
+        self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.meta_label.setWordWrap(True)
+        self.meta_label.setAccessibleName("Source, date and author")
+        row.addWidget(self.meta_label, 1)
+        self.open_button = QPushButton("Open original ↗", parent)
+        self.open_button.setFlat(True)
+        self.open_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.open_button.setAccessibleName("Open the original article in the web browser")
+        self.open_button.clicked.connect(self._open_original)
+        row.addWidget(self.open_button)
+        lay.addLayout(row)
+        self.chips_label = QLabel(parent)
+        self.chips_label.setTextFormat(Qt.TextFormat.RichText)
+        self.chips_label.setWordWrap(True)
+        self.chips_label.setOpenExternalLinks(False)
+        self.chips_label.setAccessibleName("Topics, categories and tags")
+        lay.addWidget(self.chips_label)
+
+    # -- public API ---------------------------------------------------------------------
+    def show_document(
+        self,
+        doc: Document,
+        term_spans: list[HighlightSpan],
+        context: tuple[MarketContext, ...] = (),
+    ) -> None:
+        self._doc, self._terms, self._context = doc, list(term_spans), tuple(context)
+        self._stack.setCurrentIndex(1)
+        self._render_all()
+        self.browser.verticalScrollBar().setValue(0)
+
+    def clear(self) -> None:
+        self._doc, self._terms, self._context = None, [], ()
+        if self.find_bar.isVisible():
+            self.find_bar.close_bar()
+        self.browser.clear()
+        self.entity_list.clear()
+        self.market_strip.clear()
+        self._stack.setCurrentIndex(0)
+
+    def document(self) -> Document | None:
+        return self._doc
+
+    def refresh_theme(self) -> None:
+        if self._doc is not None:
+            self._render_all()
+
+    def set_entity_choices(self, choices: Sequence[tuple[str, str, str]]) -> None:
+        """Existing entities as (id, name, type), offered by "Add as alias of…"."""
+        self._choices = list(choices)
+
+    def set_alias_lookup(self, lookup: Callable[[str], tuple[str, ...]] | None) -> None:
+        self._alias_lookup = lookup or no_aliases
+
+    def legend_buttons(self) -> dict[str, QPushButton]:
+        return self.legend.buttons()
+
+    def hidden_types(self) -> set[str]:
+        return set(self._hidden_types)
+
+    def set_type_visible(self, etype: str, visible: bool) -> None:
+        if self.legend.set_checked(etype, visible):
+            return  # the legend's toggled signal calls back here
+        if visible:
+            self._hidden_types.discard(etype)
+        else:
+            self._hidden_types.add(etype)
+        self._render_body(keep_scroll=True)
+
+    def open_find(self) -> None:
+        if self._doc is not None:
+            self.find_bar.open_bar()
+
+    # -- rendering ----------------------------------------------------------------------
+    def _render_all(self) -> None:
+        doc = self._doc
+        if doc is None:
+            return
+        dark = is_dark()
+        p = doc.parsed
+        self.title_label.setText(render_title_html(doc, self._terms, dark=dark))
+        parts = [p.source or "unknown source", p.date.isoformat() if p.date else "undated"]
+        if p.author:
+            parts.append(p.author)
+        self.meta_label.setText(" · ".join(parts))
+        self.meta_label.setStyleSheet(f"color: {colours(dark)['muted']}")
+        self.open_button.setVisible(is_web_url(p.url))
+        self.open_button.setToolTip(p.url or "")
+        self.open_button.setStyleSheet(f"color: {colours(dark)['link']}; text-align: right")
+        self._render_chips(doc, dark)
+        types = sorted({s.type for s in doc.entities}, key=type_order)
+        self.legend.show_types(types, hidden=self._hidden_types, dark=dark)
+        self.market_strip.show_context(self._context, article_date=p.date, dark=dark)
+        self.entity_list.show_counts(entity_counts(doc), dark=dark)
+        self._render_body(keep_scroll=False)
+
+    def _render_body(self, *, keep_scroll: bool) -> None:
+        if self._doc is None:
+            return
+        bar = self.browser.verticalScrollBar()
+        position = bar.value()
+        html_text = render_document_html(
+            self._doc, self._terms, hidden_types=self._hidden_types, dark=is_dark()
+        )
+        self.browser.setHtml(html_text)
+        if keep_scroll:
+            bar.setValue(position)
+        if self.find_bar.isVisible():
+            self.find_bar.refresh()
+
+    def _render_chips(self, doc: Document, dark: bool) -> None:
+        c = colours(dark)
+        groups = [
+            ("Topics", [t.name for t in doc.topics]),
+            ("Categories", list(doc.parsed.categories)),
+            ("Tags", list(doc.parsed.tags)),
+        ]
+        out = []
+        for label, values in groups:
+            if not values:
+                continue
+            chips = " ".join(
+                f'<span style="background-color:{c["chip"]}; color:{c["chip_text"]}">'
+                f"&nbsp;{html.escape(v).replace(' ', '&nbsp;')}&nbsp;</span>"
+                for v in values
+            )
+            out.append(f'<span style="color:{c["muted"]}">{label}:</span> {chips}')
+        self.chips_label.setText(" &nbsp;&nbsp; ".join(out))
+        self.chips_label.setVisible(bool(out))
+
+    # -- entities -----------------------------------------------------------------------
+    def _span(self, href: str) -> EntitySpan | None:
+        index = parse_entity_href(href)
+        if self._doc is None or index is None or index >= len(self._doc.entities):
+            return None
+        return self._doc.entities[index]
+
+    def _on_anchor(self, url: QUrl) -> None:
+        span = self._span(url.toString())
+        if span is not None and span.type in ENTITY_TYPES:
+            self.entity_clicked.emit(span.type, span.name)
+
+    def entity_tooltip(self, href: str) -> str | None:
+        span = self._span(href)
+        if span is None:
+            return None
+        label = ENTITY_LABELS.get(span.type, span.type.title())
+        lines = [f"<b>{html.escape(label)}</b>: {html.escape(span.name)}"]
+        if span.type in ENTITY_TYPES:
+            aliases = [a for a in self._alias_lookup(span.entity_id) if a != span.name]
+            if aliases:
+                lines.append("Also: " + html.escape(", ".join(aliases)))
+            lines.append(f"<i>Click to show {html.escape(label.lower())} results</i>")
+        return "<br/>".join(lines)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.browser.viewport() and event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            tip = self.entity_tooltip(self.browser.anchorAt(event.pos()))
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.browser.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- context menu -------------------------------------------------------------------
+    def selected_text(self) -> str:
+        return self.browser.textCursor().selectedText()
+
+    def context_menu(self, pos: QPoint) -> QMenu:
+        """The body's menu at ``pos`` (viewport coordinates)."""
+        menu = QMenu(self)
+        text = self.selected_text()
+        copy = menu.addAction("Copy", self.browser.copy)
+        copy.setEnabled(bool(text))
+        menu.addAction("Select All", self.browser.selectAll)
+        name = " ".join(text.split())
+        if name and len(name) <= _MAX_SELECTION and _PARAGRAPH_SEPARATOR not in text:
+            menu.addSeparator()
+            menu.addAction("Add as entity…", lambda: self.request_add_entity(name))
+            alias = menu.addAction("Add as alias of…", lambda: self.request_add_alias(name))
+            alias.setEnabled(bool(self._choices))
+        span = self._span(self.browser.anchorAt(pos))
+        if span is not None and span.type in ENTITY_TYPES:
+            menu.addSeparator()
+            hide = QAction(f"Hide this entity ({span.name})", menu)
+            hide.triggered.connect(lambda: self.hide_entity_requested.emit(span.entity_id))
+            menu.addAction(hide)
+        return menu
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(pos)
+        menu.exec(self.browser.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def request_add_entity(self, text: str) -> EntityDialog:
+        dialog = EntityDialog(text, mode=ENTITY_MODE, parent=self)
+        dialog.accepted.connect(
+            lambda: self.add_entity_requested.emit(
+                dialog.selection(), dialog.entity_type(), dialog.canonical_name()
+            )
+        )
+        return self._open_dialog(dialog)
+
+    def request_add_alias(self, text: str) -> EntityDialog:
+        dialog = EntityDialog(text, mode=ALIAS_MODE, choices=self._choices, parent=self)
+
+        def accepted() -> None:
+            entity_id = dialog.selected_entity_id()
+            if entity_id is not None:
+                self.add_alias_requested.emit(entity_id, dialog.alias())
+
+        dialog.accepted.connect(accepted)
+        return self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: EntityDialog) -> EntityDialog:
+        # Window-modal but non-blocking, so the UI thread keeps running.
+        self.dialog = dialog
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _open_original(self) -> None:
+        url = self._doc.parsed.url if self._doc else None
+        if is_web_url(url):
+            self._open_url(QUrl(url))

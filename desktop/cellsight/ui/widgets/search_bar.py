@@ -1,0 +1,141 @@
+"""The search box: debounced search-as-you-type, Enter for now, recent queries, help."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWhatsThis,
+    QWidget,
+)
+
+DEBOUNCE_MS = 150
+MAX_RECENT = 20
+
+QUERY_HELP = """<b>Query syntax</b><br>
+<table cellspacing=4>
+<tr><td><code>lithium price</code></td><td>both words (AND is the default)</td></tr>
+<tr><td><code>LFP OR LMFP</code></td><td>either word</td></tr>
+<tr><td><code>battery NOT sodium</code></td><td>exclude a word</td></tr>
+<tr><td><code>"energy storage"</code></td><td>an exact phrase</td></tr>
+<tr><td><code>company:CATL</code></td><td>a field: company, person, place, org, policy,
+ material, product, topic, source, year, author, title</td></tr>
+<tr><td><code>licens*</code></td><td>prefix / wildcard</td></tr>
+<tr><td><code>gigafactroy~</code></td><td>fuzzy (tolerates typos)</td></tr>
+<tr><td><code>date:2024</code>, <code>date:[2024-01 to 2024-06]</code>,
+ <code>date:&gt;2025-01-01</code></td><td>dates</td></tr>
+<tr><td><code>*</code> or empty</td><td>every document, newest first</td></tr>
+</table>"""
+
+
+class SearchBar(QWidget):
+    query_changed = Signal(str)  # debounced or immediate (Enter)
+    sort_changed = Signal(str)  # "relevance" | "date"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText('Search articles — e.g. licensing company:CATL  (Ctrl+L)')
+        self.edit.setClearButtonEnabled(True)
+        self.edit.setAccessibleName("Search")
+        self.edit.setObjectName("searchEdit")
+        self._recent = QStringListModel(self)
+        completer = QCompleter(self._recent, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.edit.setCompleter(completer)
+
+        self.help_button = QToolButton(self)
+        self.help_button.setText("?")
+        self.help_button.setToolTip("Query syntax")
+        self.help_button.setAccessibleName("Query syntax help")
+        self.help_button.clicked.connect(self.show_help)
+
+        self.sort = QComboBox(self)
+        self.sort.addItem("Relevance", "relevance")
+        self.sort.addItem("Newest first", "date")
+        self.sort.setAccessibleName("Sort results")
+        self.sort.currentIndexChanged.connect(
+            lambda _i: self.sort_changed.emit(self.sort.currentData()))
+
+        self.count_label = QLabel(self)
+        self.count_label.setAccessibleName("Result count")
+        self.count_label.setMinimumWidth(110)
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(self.help_button)
+        lay.addWidget(QLabel("Sort:", self))
+        lay.addWidget(self.sort)
+        lay.addWidget(self.count_label)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self._emit)
+        self.edit.textEdited.connect(lambda _t: self.timer.start())
+        self.edit.returnPressed.connect(self.submit)
+        # Clearing with the button is an edit too, but emits no textEdited.
+        self.edit.textChanged.connect(lambda t: self.timer.start() if not t else None)
+
+        focus = QAction(self)
+        focus.setShortcut(QKeySequence("Ctrl+L"))
+        focus.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        focus.triggered.connect(self.focus_search)
+        self.addAction(focus)
+
+    def focus_search(self) -> None:
+        self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def set_text(self, text: str) -> None:
+        """Set without emitting (restoring state)."""
+        self.edit.blockSignals(True)
+        self.edit.setText(text)
+        self.edit.blockSignals(False)
+
+    def set_sort(self, sort: str) -> None:
+        i = self.sort.findData(sort)
+        if i >= 0:
+            self.sort.blockSignals(True)
+            self.sort.setCurrentIndex(i)
+            self.sort.blockSignals(False)
+
+    def submit(self) -> None:
+        self.timer.stop()
+        self.remember(self.edit.text())
+        self._emit()
+
+    def _emit(self) -> None:
+        self.query_changed.emit(self.edit.text().strip())
+
+    def remember(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        items = [text] + [q for q in self._recent.stringList() if q != text]
+        self._recent.setStringList(items[:MAX_RECENT])
+
+    def recent(self) -> list[str]:
+        return self._recent.stringList()
+
+    def set_recent(self, items: list[str]) -> None:
+        self._recent.setStringList(items[:MAX_RECENT])
+
+    def show_help(self) -> None:
+        QWhatsThis.showText(
+            self.help_button.mapToGlobal(self.help_button.rect().bottomLeft()), QUERY_HELP,
+            self.help_button)
+
+    def set_count(self, text: str) -> None:
+        self.count_label.setText(text)
