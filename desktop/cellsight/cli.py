@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -123,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        exit_when_ready=args.exit_when_ready)
     try:
         return COMMANDS[args.command](args, parser)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error for the user.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return EXIT_OK
     except QueryError as exc:
         print(f"cellsight: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -288,12 +293,21 @@ def cmd_prices(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     if args.json:
         _emit(data)
     else:
+        print(f"{'series':<24} {'latest':>10} {'change':>8} {'YTD':>8} {'YoY':>8}  as of")
         for s in data["series"]:
-            flag = " STALE" if s["stale"] else ""
-            print(f"{s['id']:<24} {s['latest']!s:>10} ({s['change_pct']!s:>6} %) "
-                  f"YTD {s['ytd_pct']!s:>7} %  YoY {s['yoy_pct']!s:>7} %  "
-                  f"{s['points'][-1]['date'] if s['points'] else ''}{flag}")
+            flag = "  stale" if s["stale"] else ""
+            print(f"{s['id']:<24} {_num(s['latest']):>10} {_pct(s['change_pct']):>8} "
+                  f"{_pct(s['ytd_pct']):>8} {_pct(s['yoy_pct']):>8}  "
+                  f"{s['points'][-1]['date'] if s['points'] else '—'}{flag}")
     return EXIT_OK
+
+
+def _num(v: float | None) -> str:
+    return "—" if v is None else f"{v:.2f}"
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:+.2f}%"
 
 
 def cmd_import_prices(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

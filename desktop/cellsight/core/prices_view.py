@@ -46,6 +46,11 @@ class SeriesView:
             "yoy_pct": _r(st.yoy_pct),
             "stale": st.stale,
             "mismatches": list(st.mismatches),
+            "stated": {
+                "latest": s.stated.latest, "previous": s.stated.previous,
+                "change_pct": s.stated.change_pct, "ytd_pct": s.stated.ytd_pct,
+                "yoy_pct": s.stated.yoy_pct,
+            },
             "source": s.provider or s.url,
             "url": s.url,
             "entities": list(self.entity_ids),

@@ -459,9 +459,9 @@ class MainWindow(QMainWindow):
         state = s.value("windowState")
         if state is not None:
             self.restoreState(state)
-        sizes = s.value("splitter")
-        if sizes:
-            self.splitter.setSizes([int(x) for x in sizes])
+        splitter = s.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
         recent = s.value("recent")
         if recent:
             self.search_bar.set_recent(json.loads(str(recent)))
@@ -488,7 +488,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
-        s.setValue("splitter", self.splitter.sizes())
+        s.setValue("splitter", self.splitter.saveState())
         s.setValue("recent", json.dumps(self.search_bar.recent()))
         r = self.search.request
         s.setValue("request", json.dumps({"query": r.query, "sort": r.sort,

@@ -74,16 +74,26 @@ class _Runnable(QRunnable):
         try:
             result = self.fn(self.bridge.progress.emit, self.token)
         except Cancelled:
-            self.bridge.ended.emit("cancelled", None)
-        except Exception as exc:
-            exc.details = traceback.format_exc()  # type: ignore[attr-defined]
-            log.warning("background task failed: %s", exc)
-            self.bridge.ended.emit("failed", exc)
+            self._end("cancelled", None)
+        except RuntimeError as exc:
+            if "Signal source has been deleted" in str(exc):
+                return  # the window went away while we worked; nobody is listening
+            self._fail(exc)
+        except Exception as exc:  # noqa: BLE001 - delivered to the UI's error channel
+            self._fail(exc)
         else:
-            if self.token.is_set():
-                self.bridge.ended.emit("cancelled", result)
-            else:
-                self.bridge.ended.emit("finished", result)
+            self._end("cancelled" if self.token.is_set() else "finished", result)
+
+    def _fail(self, exc: Exception) -> None:
+        exc.details = traceback.format_exc()  # type: ignore[attr-defined]
+        log.warning("background task failed: %s", exc)
+        self._end("failed", exc)
+
+    def _end(self, kind: str, payload: object) -> None:
+        try:
+            self.bridge.ended.emit(kind, payload)
+        except RuntimeError:
+            pass  # receiver deleted during shutdown
 
 
 class TaskRunner(QObject):

@@ -1,0 +1,218 @@
+"""The assembled window: search as you type, facets, reader, indexing, settings."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from cellsight.core.library import Library
+from cellsight.core.model import SearchResult
+from cellsight.ui.main_window import MainWindow
+from cellsight.ui.messages import MessageBus
+from cellsight.ui.models.facets_model import FacetRole
+from cellsight.ui.tasks import TaskRunner
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[tuple[Library, QSettings, Path]]:
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    lib = Library(tmp_path / "lib")
+    lib.update([src])
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    yield lib, settings, src
+    lib.close()
+
+
+def make_window(qtbot, lib: Library, settings: QSettings, *, restore: bool = False) -> MainWindow:  # type: ignore[no-untyped-def]
+    app = QApplication.instance()
+    tasks = TaskRunner(app)
+    window = MainWindow(lib, tasks=tasks, messages=MessageBus(app), settings=settings)
+    qtbot.addWidget(window)
+    if restore:  # as the app does: state first, then show
+        window.restore_state()
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_opens_with_every_document_and_facets(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.restore_state()
+    result: SearchResult = blocker.args[0]
+    assert result.total == 4
+    assert window.results_model.rowCount() == 4
+    groups = [window.facets.model.index(r, 0).data() for r in
+              range(window.facets.model.rowCount())]
+    assert "Company" in groups and "Topic" in groups
+    assert window.search_bar.count_label.text() == "4 documents"
+
+
+def test_search_as_you_type_drops_stale_answers(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    seen: list[str] = []
+    window.search.results_ready.connect(lambda r: seen.append(r.request.query))
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000,
+                          check_params_cb=lambda r: r.request.query == "licensing"):
+        qtbot.keyClicks(window.search_bar.edit, "licensing")
+    # Debounced: one search for the whole word, not one per keystroke.
+    assert seen == ["licensing"]
+    assert window.results_model.rowCount() == 2
+    # Two requests in a row: only the newer answer is shown.
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.search.set_query("Musk")
+        window.search.set_query("lithium")
+    assert blocker.args[0].request.query == "lithium"
+    qtbot.wait(200)
+    assert seen[-1] == "lithium" and "Musk" not in seen
+
+
+def test_malformed_query_shows_a_message_not_a_traceback(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.query_failed, timeout=10_000) as blocker:
+        window.search.set_query('"unclosed phrase')
+    assert "quotation mark" in blocker.args[0]
+    assert window.empty_label.isVisible()
+    assert "F1" in window.empty_label.text()
+
+
+def _facet_index(window: MainWindow, field: str, value: str):  # type: ignore[no-untyped-def]
+    model = window.facets.model
+    for g in range(model.rowCount()):
+        group = model.index(g, 0)
+        for r in range(model.rowCount(group)):
+            idx = model.index(r, 0, group)
+            if idx.data(FacetRole) == (field, value):
+                return idx
+    raise AssertionError(f"no facet {field}={value}")
+
+
+def test_facet_drill_down_and_exclusion(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.search.run()
+    idx = _facet_index(window, "person", "Elon Musk")
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.facets.model.setData(idx, Qt.CheckState.Checked.value,
+                                    Qt.ItemDataRole.CheckStateRole)
+    narrowed = blocker.args[0].total
+    assert 0 < narrowed < 4
+    assert window.filter_bar.isVisible() and len(window.filter_bar.chips()) == 1
+    # Removing the chip restores everything.
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.filter_bar.chips()[0].click()
+    assert blocker.args[0].total == 4
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.facets.excluded.emit("person", "Elon Musk")
+    assert blocker.args[0].total == 4 - narrowed
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.search.clear_filters()
+    assert blocker.args[0].total == 4 and not window.filter_bar.isVisible()
+
+
+def test_selecting_a_result_opens_it_with_terms_marked(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.search.set_query("Megapack")
+    qtbot.waitUntil(lambda: "Megapack" in window.reader.browser.toPlainText(), timeout=10_000)
+    html = window.reader.browser.toHtml()
+    assert "entity:" in html  # entities are anchors
+    # Clicking an entity in the reader filters the library by it.
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.reader.entity_clicked.emit("company", "Tesla")
+    assert ("company", "Tesla") in window.search.request.filters
+
+
+def test_ctrl_f_opens_find_in_the_reader(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.search.run()
+    qtbot.waitUntil(lambda: window.reader.browser.toPlainText() != "", timeout=10_000)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.results.setFocus()
+    qtbot.keyClick(window.results, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.reader.find_bar.isVisible()
+
+
+def test_indexing_a_folder_reports_progress_and_can_be_cancelled(qtbot, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(60):
+        (more / f"note{i}.txt").write_text(
+            f"Lithium note {i}\n\nCATL and BYD discussed sodium-ion cells number {i}.\n")
+    progress: list[object] = []
+    window.indexing.progress.connect(progress.append)
+    with qtbot.waitSignal(window.indexing.finished, timeout=30_000) as blocker:
+        window.indexing.update([more])
+    report = blocker.args[0]
+    assert report.added == 60 and progress
+    assert not window.progress.isVisible()
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as res:
+        window.search.set_query("sodium")
+    assert res.args[0].total == 60
+
+    # Cancel: a second batch stops early, and what was done stays searchable.
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    for i in range(400):
+        (slow / f"m{i}.txt").write_text(f"Graphite memo {i}\n\nNatural graphite supply {i}.\n")
+    window.indexing.progress.connect(lambda p: window.indexing.cancel() if p.done >= 5 else None)
+    with qtbot.waitSignal(window.indexing.cancelled, timeout=30_000):
+        window.indexing.update([slow])
+    assert lib.search("graphite memo").total < 400
+
+
+def test_settings_are_restored(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.search_bar.set_text("licensing")
+        window.search.set_query("licensing")
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000):
+        window.search.toggle_filter("company", "Tesla", True)
+    window.search_bar.remember("licensing")
+    window.splitter.setSizes([200, 500, 700])
+    sizes = window.splitter.sizes()
+    window.close()
+
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000, raising=False):
+        pass
+    again = make_window(qtbot, lib, settings, restore=True)
+    qtbot.waitUntil(lambda: again.search.last_result is not None, timeout=10_000)
+    assert again.search_bar.text() == "licensing"
+    assert again.search.request.filters == (("company", "Tesla"),)
+    assert again.search_bar.recent()[0] == "licensing"
+    # The offscreen screen may clamp the restored window; the proportions must survive.
+    restored = again.splitter.sizes()
+    assert [round(x / sum(restored), 1) for x in restored] == [
+        round(x / sum(sizes), 1) for x in sizes]
+
+
+def test_problems_dialog_lists_failed_files(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    from cellsight.ui.widgets.problems_dialog import ProblemsDialog
+
+    lib, settings, src = env
+    (src / "broken.json").write_text('[{"data":1},["Reactive"')
+    lib.update()
+    dialog = ProblemsDialog(lib.failures())
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text().endswith("broken.json")
+    assert dialog.table.item(0, 1).text()
