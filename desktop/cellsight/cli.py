@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args, parser)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error for the user.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        sys.stdout = open(os.devnull, "w")  # silences the flush at exit
         return EXIT_OK
     except QueryError as exc:
         print(f"cellsight: {exc}", file=sys.stderr)

@@ -58,8 +58,7 @@ def test_seed_payload_root_is_unwrapped() -> None:
     tickers = root["data"]["ticker-data"]
     assert len(tickers) == 15
     assert tickers[0]["label"] == "Lithium" and tickers[0]["today"] == 411.01
-    # The Lithium and Lithium Carbonate tickers point at one trend-date string entry,
-    # and at one shared "url" entry; shared entries decode once.
+    # Both tickers refer to entry 48 for their url; a shared entry decodes once.
     assert tickers[0]["url"] is tickers[1]["url"]
 
 

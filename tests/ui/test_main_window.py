@@ -208,7 +208,7 @@ def test_settings_are_restored(qtbot, env) -> None:  # type: ignore[no-untyped-d
 def test_problems_dialog_lists_failed_files(qtbot, env) -> None:  # type: ignore[no-untyped-def]
     from cellsight.ui.widgets.problems_dialog import ProblemsDialog
 
-    lib, settings, src = env
+    lib, _settings, src = env
     (src / "broken.json").write_text('[{"data":1},["Reactive"')
     lib.update()
     dialog = ProblemsDialog(lib.failures())

@@ -41,7 +41,7 @@ class IndexStore:
                 ix = storage.open_index(INDEX_NAME)
                 self._validate(ix)
                 return ix
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure to open means "rebuild"
                 log.warning("index at %s is damaged (%s); rebuilding", self.folder, exc)
                 self._flag(f"the search index was damaged ({type(exc).__name__}: {exc})")
         elif storage.index_exists(INDEX_NAME):

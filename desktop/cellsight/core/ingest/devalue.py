@@ -133,6 +133,7 @@ _BUILT_IN = frozenset(
 )
 _BIGINT = re.compile(r"\s*[+-]?\d+\s*")
 _MISSING: Any = object()
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _LIST, _OBJECT, _SET, _MAP, _REVIVE = range(5)
 
 
@@ -238,6 +239,8 @@ class _Decoder:
         stack = [frame]
         while True:
             frame = stack[-1]
+            if frame.kind == _LIST or frame.kind == _OBJECT:
+                self.fill_scalars(frame)
             if frame.pos < len(frame.refs):
                 value, child = self.visit(frame.refs[frame.pos], frame.index)
                 if child is not None:
@@ -252,6 +255,31 @@ class _Decoder:
                     return value
                 frame = stack[-1]
             self.accept(frame, value)
+
+    def fill_scalars(self, frame: _Frame) -> None:
+        # Fast path for the bulk of a payload: references to text, numbers and
+        # containers already built. Anything else is left to ``visit``.
+        refs, keys, target, done, values = (
+            frame.refs,
+            frame.keys,
+            frame.target,
+            self.done,
+            self.values,
+        )
+        size, pos, end = len(values), frame.pos, len(frame.refs)
+        while pos < end:
+            ref = refs[pos]
+            if type(ref) is not int or not 0 <= ref < size or ref in self.open_collections:
+                break
+            value = done[ref]
+            if value is _MISSING:
+                value = values[ref]
+                if type(value) not in _SCALARS:
+                    break
+                done[ref] = value
+            target[keys[pos]] = value
+            pos += 1
+        frame.pos = pos
 
     def visit(self, ref: Any, parent: int) -> tuple[Any, _Frame | None]:
         """Resolve a reference now, or open a frame that will fill it."""

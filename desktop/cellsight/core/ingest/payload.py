@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,12 @@ def parse_nuxt_payload(
         root = unflatten(json_text, fallback=_keep_inner)
     except PayloadError as exc:
         raise IngestError(str(path), f"page payload: {exc}") from exc
-    base_url = base_url or _stated(root, _SITE_URL_KEYS, absolute=True)
-    source = _stated(root, _SITE_NAME_KEYS)
-    series = find_series(root, base_url=base_url)
+    nodes = list(walk(root))
+    base_url = base_url or _stated(nodes, _SITE_URL_KEYS, absolute=True)
+    source = _stated(nodes, _SITE_NAME_KEYS)
+    series = find_series(nodes, base_url=base_url)
     docs = []
-    for story in find_stories(root):
+    for story in find_stories(nodes):
         doc = story_document(
             path, story, part=len(docs), series=series, base_url=base_url, source=source
         )
@@ -94,11 +96,11 @@ def _keep_inner(marker: str, value: Any) -> Any:
     return value
 
 
-def find_stories(root: Any) -> list[dict[str, Any]]:
-    """Storyblok stories anywhere in the payload, each once, in document order."""
+def find_stories(nodes: Iterable[Any]) -> list[dict[str, Any]]:
+    """Storyblok stories among a payload's containers (``devalue.walk(root)``), each once."""
     stories: list[dict[str, Any]] = []
     keys: set[str] = set()
-    for node in walk(root):
+    for node in nodes:
         if isinstance(node, dict) and is_story(node):
             key = _story_key(node)
             if key not in keys:
@@ -283,9 +285,9 @@ def _story_url(story: dict[str, Any], content: dict[str, Any], base_url: str | N
     return base_url.rstrip("/") + path if base_url else path
 
 
-def _stated(root: Any, keys: frozenset[str], *, absolute: bool = False) -> str | None:
+def _stated(nodes: list[Any], keys: frozenset[str], *, absolute: bool = False) -> str | None:
     """The first value the payload gives under one of ``keys`` (a site name or address)."""
-    for node in walk(root):
+    for node in nodes:
         if not isinstance(node, dict):
             continue
         for key, value in node.items():

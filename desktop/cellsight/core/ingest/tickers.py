@@ -16,16 +16,15 @@ from typing import Any
 
 from ..model import PricePoint, SeriesSnapshot, StatedFigures
 from ..prices.series import series_id
-from .devalue import walk
 
 _FIGURES = ("today", "last", "oneYearIndexTrend")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?\s*")
 
 
-def find_series(root: Any, *, base_url: str | None = None) -> tuple[SeriesSnapshot, ...]:
-    """Every ticker reachable from ``root``, first occurrence of each label kept."""
+def find_series(nodes: Iterable[Any], *, base_url: str | None = None) -> tuple[SeriesSnapshot, ...]:
+    """Every ticker among a payload's containers (``devalue.walk(root)``), first of each label."""
     found: dict[str, SeriesSnapshot] = {}
-    for node in walk(root):
+    for node in nodes:
         if isinstance(node, dict) and is_ticker(node):
             snapshot = to_snapshot(node, base_url=base_url)
             if snapshot is not None:

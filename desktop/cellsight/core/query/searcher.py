@@ -170,7 +170,7 @@ class Searcher:
     def _suggest(self, s: WSearcher, q: wq.Query, text: str) -> str | None:
         try:
             corrected = s.correct_query(q, text, prefix=1, maxdist=2)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a suggestion is a nicety, never an error
             return None
         if corrected.query != q and corrected.string and corrected.string != text:
             return corrected.string
@@ -213,7 +213,7 @@ def _terms(q: wq.Query, s: WSearcher) -> tuple[str, ...]:
     """Positive title/body terms, with prefixes, wildcards and fuzzy terms expanded."""
     try:
         q = q.simplify(s.reader())
-    except Exception:
+    except Exception:  # noqa: BLE001 - unexpandable queries keep plain terms
         pass
     found: set[str] = set()
 

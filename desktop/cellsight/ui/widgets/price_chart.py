@@ -212,7 +212,7 @@ class PriceChart(QWidget):
     def _pixel_size(self) -> tuple[float, float]:
         try:
             px = self._vb.viewPixelSize()
-        except Exception:  # no geometry yet (never shown)
+        except Exception:  # noqa: BLE001 - no geometry yet (never shown)
             return 1.0, 1.0
         return (px[0] or 1.0, px[1] or 1.0)
 
