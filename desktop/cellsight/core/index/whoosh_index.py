@@ -10,6 +10,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 from whoosh.writing import SegmentWriter
 
+from . import whoosh_patches  # noqa: F401 - applies the fixes before any index opens
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("cellsight.index")
