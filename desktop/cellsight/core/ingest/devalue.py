@@ -154,7 +154,7 @@ def unflatten(
     the revived inner value (sites add their own markers with Nuxt payload reducers).
     """
     if isinstance(data, bytes | str):
-        data = _parse_json(data)
+        data = _parse_json(data.lstrip("\ufeff") if isinstance(data, str) else data)
     if type(data) is int:
         if data in _CONSTANTS:
             return _CONSTANTS[data]
