@@ -216,3 +216,17 @@ def test_problems_dialog_lists_failed_files(qtbot, env) -> None:  # type: ignore
     assert dialog.table.rowCount() == 1
     assert dialog.table.item(0, 0).text().endswith("broken.json")
     assert dialog.table.item(0, 1).text()
+
+
+def test_spelling_suggestion_is_offered_and_applied(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.search.set_query("licensng")
+    assert blocker.args[0].total == 0
+    assert window.search_bar.suggestion.isVisible()
+    assert "Did you mean" in window.empty_label.text()
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as blocker:
+        window.search_bar.suggestion.linkActivated.emit("#")
+    assert blocker.args[0].total >= 2
+    assert window.search_bar.text() == blocker.args[0].request.query

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.facets)
         self.splitter.addWidget(results_box)
         self.splitter.addWidget(self.reader)
-        self.splitter.setSizes([250, 470, 680])
+        self.splitter.setSizes([240, 430, 730])
         self.splitter.setChildrenCollapsible(False)
 
         central = QWidget(self)
@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         self.prices.selection_changed.connect(self._update_markers)
         self.prices.marker_clicked.connect(self.open_doc_id)
         self.prices.import_requested.connect(self._import_prices_from)
+        self.prices.exported.connect(lambda path: self.messages.info(f"Saved {path}."))
+        self.prices.export_failed.connect(lambda why: self.messages.warning(why))
+        self.search_bar.suggestion_accepted.connect(self._accept_suggestion)
 
         ix = self.indexing
         ix.started.connect(self.progress.start)
@@ -220,6 +223,7 @@ class MainWindow(QMainWindow):
             selected = set(self.search.request.filters)
             self.facets.set_facets(result.facets, selected)
         count = f"{result.total} document{'s' if result.total != 1 else ''}"
+        self.search_bar.set_suggestion(result.suggestion if req.offset == 0 else None)
         self.search_bar.set_count(count)
         self.statusBar().showMessage(f"{count} · {result.elapsed_ms:.0f} ms", 4000)
         self._show_empty(result)
@@ -252,6 +256,11 @@ class MainWindow(QMainWindow):
             else:
                 text += "\n\nTry fewer words, a prefix like licens*, or OR between words."
         self.empty_label.setText(text)
+
+    def _accept_suggestion(self, text: str) -> None:
+        self.search_bar.set_text(text)
+        self.search_bar.remember(text)
+        self.search.set_query(text)
 
     def _query_failed(self, text: str) -> None:
         self.empty_label.setText(f"{text}\n\nPress F1 for the query syntax.")

@@ -67,8 +67,20 @@ def apply_theme(app: QApplication, mode: str = "system") -> bool:
         f"QPushButton#filterChipExcluded {{ background: {c['policy']};"
         f" color: {c['entity_text']}; }}"
         f"QLabel#banner {{ padding: 6px; border-radius: 4px; }}"
+        + (_DARK_INDICATORS if dark else "")
     )
     return dark
+
+
+# Fusion outlines check boxes with a darker shade of the window colour, which
+# disappears on a dark base; draw them explicitly (filled = checked).
+_DARK_INDICATORS = (
+    "QTreeView::indicator, QListView::indicator, QTableView::indicator {"
+    " width: 11px; height: 11px; border: 1px solid #9aa0a8; border-radius: 2px;"
+    " background: #1e1f22; }"
+    "QTreeView::indicator:checked, QListView::indicator:checked,"
+    " QTableView::indicator:checked { background: #5b8ee6; border-color: #cfe0ff; }"
+)
 
 
 def _dark_palette() -> QPalette:
@@ -90,6 +102,11 @@ def _dark_palette() -> QPalette:
         QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
         QPalette.ColorRole.PlaceholderText: QColor("#8c8f94"),
         QPalette.ColorRole.Mid: QColor("#3c3f44"),
+        # Fusion draws check boxes and frames from these; light-palette defaults vanish.
+        QPalette.ColorRole.Light: QColor("#5a5e66"),
+        QPalette.ColorRole.Midlight: QColor("#4a4d54"),
+        QPalette.ColorRole.Dark: QColor("#8c9099"),
+        QPalette.ColorRole.Shadow: QColor("#000000"),
     }
     for role, colour in roles.items():
         p.setColor(role, colour)

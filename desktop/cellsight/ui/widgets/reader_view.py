@@ -126,7 +126,7 @@ class ReaderView(QWidget):
         self.find_bar = FindBar(self.browser, body)
         body_lay.addWidget(self.find_bar)
         self.entity_list = EntityList(splitter)
-        self.entity_list.setMinimumWidth(180)
+        self.entity_list.setMinimumWidth(230)
         self.entity_list.entity_clicked.connect(self.entity_clicked)
         splitter.addWidget(body)
         splitter.addWidget(self.entity_list)

@@ -37,6 +37,7 @@ QUERY_HELP = """<b>Query syntax</b><br>
 class SearchBar(QWidget):
     query_changed = Signal(str)  # debounced or immediate (Enter)
     sort_changed = Signal(str)  # "relevance" | "date"
+    suggestion_accepted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +65,16 @@ class SearchBar(QWidget):
         self.sort.currentIndexChanged.connect(
             lambda _i: self.sort_changed.emit(self.sort.currentData()))
 
+        self.suggestion = QLabel(self)
+        self.suggestion.setAccessibleName("Spelling suggestion")
+        self.suggestion.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.suggestion.linkActivated.connect(
+            lambda _l: self.suggestion_accepted.emit(self._suggested))
+        self.suggestion.setVisible(False)
+        self._suggested = ""
+
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Result count")
         self.count_label.setMinimumWidth(110)
@@ -71,6 +82,7 @@ class SearchBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.edit, 1)
+        lay.addWidget(self.suggestion)
         lay.addWidget(self.help_button)
         lay.addWidget(QLabel("Sort:", self))
         lay.addWidget(self.sort)
@@ -136,6 +148,15 @@ class SearchBar(QWidget):
         QWhatsThis.showText(
             self.help_button.mapToGlobal(self.help_button.rect().bottomLeft()), QUERY_HELP,
             self.help_button)
+
+    def set_suggestion(self, text: str | None) -> None:
+        """Offer "Did you mean …" as a link; None hides it."""
+        import html
+
+        self._suggested = text or ""
+        self.suggestion.setVisible(bool(text))
+        if text:
+            self.suggestion.setText(f"Did you mean <a href='#'>{html.escape(text)}</a>?")
 
     def set_count(self, text: str) -> None:
         self.count_label.setText(text)
