@@ -67,7 +67,10 @@ def test_empty_state(qtbot) -> None:
 
 def test_selecting_lithium_plots_one_curve(qtbot, panel: PricePanel, book: PriceBook) -> None:
     assert panel.stack.currentWidget() is panel.splitter
-    assert panel.selected_ids() == ["anode"]  # a first book opens on its first series
+    assert panel.selected_ids() == ["lithium"]  # a first book opens on the freshest series
+    with qtbot.waitSignal(panel.selection_changed) as blocker:
+        _click_row(qtbot, panel, "Cobalt")
+    assert blocker.args == [["cobalt"]]
     with qtbot.waitSignal(panel.selection_changed) as blocker:
         _click_row(qtbot, panel, "Lithium")
     assert blocker.args == [["lithium"]]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -13,6 +14,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,6 +32,7 @@ from .. import APP_NAME, __version__
 from ..core.enrich.catalogue import Entity
 from ..core.library import Library
 from ..core.model import Hit, IndexReport, SearchRequest, SearchResult
+from ..core.prices_view import PriceBook
 from .indexing import IndexingController, summarise
 from .messages import ERROR, Message, MessageBus
 from .models.results_model import ResultsModel
@@ -38,7 +41,9 @@ from .tasks import TaskRunner
 from .theme import apply_theme
 from .widgets.facet_panel import FacetPanel
 from .widgets.filter_bar import FilterBar
-from .widgets.price_panel import PricePanel
+
+if TYPE_CHECKING:
+    from .widgets.price_panel import PricePanel
 from .widgets.problems_dialog import ProblemsDialog
 from .widgets.progress_panel import ProgressPanel
 from .widgets.reader_view import ReaderView
@@ -94,7 +99,9 @@ class MainWindow(QMainWindow):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setVisible(False)
         self.reader = ReaderView(self)
-        self.prices = PricePanel(self)
+        # Built right after the first paint: pyqtgraph costs ~0.4 s to import.
+        self.prices: PricePanel | None = None
+        self._pending_book: PriceBook | None = None
 
         results_box = QWidget(self)
         rl = QVBoxLayout(results_box)
@@ -121,7 +128,7 @@ class MainWindow(QMainWindow):
 
         self.price_dock = QDockWidget("Prices", self)
         self.price_dock.setObjectName("pricesDock")
-        self.price_dock.setWidget(self.prices)
+        self.price_dock.setWidget(QLabel("Loading prices…", self.price_dock))
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.price_dock)
         self.resizeDocks([self.price_dock], [300], Qt.Orientation.Vertical)
 
@@ -197,11 +204,6 @@ class MainWindow(QMainWindow):
         self.reader.add_entity_requested.connect(self.add_entity)
         self.reader.add_alias_requested.connect(self.add_alias)
         self.reader.hide_entity_requested.connect(self.hide_entity)
-        self.prices.selection_changed.connect(self._update_markers)
-        self.prices.marker_clicked.connect(self.open_doc_id)
-        self.prices.import_requested.connect(self._import_prices_from)
-        self.prices.exported.connect(lambda path: self.messages.info(f"Saved {path}."))
-        self.prices.export_failed.connect(lambda why: self.messages.warning(why))
         self.search_bar.suggestion_accepted.connect(self._accept_suggestion)
 
         ix = self.indexing
@@ -214,6 +216,32 @@ class MainWindow(QMainWindow):
         ix.library_changed.connect(self._library_changed)
         self.progress.cancel_requested.connect(ix.cancel)
         self.messages.posted.connect(self._show_message)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.prices is None:
+            QTimer.singleShot(0, self.ensure_price_panel)
+
+    def ensure_price_panel(self) -> PricePanel:
+        if self.prices is not None:
+            return self.prices
+        from .widgets.price_panel import PricePanel
+
+        panel = self.prices = PricePanel(self)
+        panel.selection_changed.connect(self._update_markers)
+        panel.marker_clicked.connect(self.open_doc_id)
+        panel.import_requested.connect(self._import_prices_from)
+        panel.exported.connect(lambda path: self.messages.info(f"Saved {path}."))
+        panel.export_failed.connect(lambda why: self.messages.warning(why))
+        self.price_dock.setWidget(panel)
+        if self._pending_book is not None:
+            panel.set_book(self._pending_book)
+        return panel
+
+    def _set_book(self, book: PriceBook) -> None:
+        self._pending_book = book
+        if self.prices is not None:
+            self.prices.set_book(book)
 
     # -- search results ---------------------------------------------------------------------
     def _show_results(self, result: SearchResult) -> None:
@@ -234,7 +262,8 @@ class MainWindow(QMainWindow):
         elif not result.hits:
             self.reader.clear()
             self._current_doc_id = None
-        self._update_markers(self.prices.selected_ids())
+        if self.prices is not None:
+            self._update_markers(self.prices.selected_ids())
         if not self._ready_sent and not self.indexing.busy:
             self._ready_sent = True
             self.ready.emit()
@@ -304,9 +333,11 @@ class MainWindow(QMainWindow):
 
     def show_series(self, series_id: str) -> None:
         self.price_dock.show()
-        self.prices.select_series(series_id)
+        self.ensure_price_panel().select_series(series_id)
 
     def _update_markers(self, series_ids: list[str]) -> None:
+        if self.prices is None:
+            return
         if not series_ids:
             self.prices.set_markers([])
             return
@@ -315,7 +346,7 @@ class MainWindow(QMainWindow):
         handle = self.tasks.run("news markers",
                                 lambda _p, _c: lib.news_markers(series_ids, doc_ids),
                                 lane="search")
-        handle.finished.connect(self.prices.set_markers)
+        handle.finished.connect(lambda m: self.prices.set_markers(m) if self.prices else None)
 
     # -- library ---------------------------------------------------------------------------
     def _library_changed(self) -> None:
@@ -326,7 +357,7 @@ class MainWindow(QMainWindow):
     def _reload_prices(self) -> None:
         lib = self.library
         handle = self.tasks.run("prices", lambda _p, _c: lib.prices(), lane="search")
-        handle.finished.connect(self.prices.set_book)
+        handle.finished.connect(self._set_book)
         handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Loading prices"))
 
     def _refresh_entity_choices(self) -> None:
@@ -443,7 +474,8 @@ class MainWindow(QMainWindow):
         for act in self.theme_group.actions():
             act.setChecked(act.data() == mode)
         self.reader.refresh_theme()
-        self.prices.refresh_theme()
+        if self.prices is not None:
+            self.prices.refresh_theme()
         self.results.viewport().update()
 
     def show_about(self) -> None:

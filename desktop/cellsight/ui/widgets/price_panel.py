@@ -7,6 +7,7 @@ and the main window answers with ``set_book`` / ``set_markers``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +30,6 @@ from ...core.prices_view import NewsMarker, PriceBook, SeriesView
 from ..models.series_model import (
     LABEL,
     TREND,
-    IdRole,
     SeriesRole,
     SeriesSortProxy,
     SeriesTableModel,
@@ -151,8 +151,10 @@ class PricePanel(QWidget):
         self.stack.setCurrentIndex(1 if book.series else 0)
         ids = [sid for sid in keep if book.get(sid) is not None]
         if not ids and first_book and book.series:
-            # Open on something useful rather than an empty chart.
-            ids = [str(self.proxy.index(0, LABEL).data(IdRole))]
+            # Open on something useful: the most recently updated series.
+            fresh = max(book.series, key=lambda v: (
+                v.series.last_date or dt.date.min, -book.series.index(v)))
+            ids = [fresh.id]
         self._select_ids(ids)
         self._sync_chart(force=True)
 
