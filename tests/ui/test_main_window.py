@@ -230,3 +230,14 @@ def test_spelling_suggestion_is_offered_and_applied(qtbot, env) -> None:  # type
         window.search_bar.suggestion.linkActivated.emit("#")
     assert blocker.args[0].total >= 2
     assert window.search_bar.text() == blocker.args[0].request.query
+
+
+def test_watched_folder_changes_are_indexed(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, src = env
+    window = make_window(qtbot, lib, settings)
+    window.indexing.watch_sources()
+    assert str(src) in window.indexing.watcher.directories()
+    with qtbot.waitSignal(window.indexing.finished, timeout=20_000) as blocker:
+        (src / "new_note.txt").write_text("Sodium-ion pilot line\n\nBYD started a pilot line.\n")
+    assert blocker.args[0].added == 1
+    assert lib.search("pilot line").total == 1
