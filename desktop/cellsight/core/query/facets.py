@@ -44,24 +44,73 @@ class FieldPostings:
 
 
 class FacetTable:
-    """All keyword fields of one reader; build cost is paid once per generation."""
+    """All keyword fields of one reader, assembled from per-segment arrays.
 
-    def __init__(self, reader: IndexReader, fields: tuple[str, ...]) -> None:
+    Whoosh segments never change once written, so each segment's arrays are built
+    once and reused by every later generation; after a small commit only the new
+    segment is read. Deletions are applied through the ``live`` mask.
+    """
+
+    def __init__(
+        self,
+        reader: IndexReader,
+        fields: tuple[str, ...],
+        cache: dict[tuple[str, str], FieldPostings] | None = None,
+    ) -> None:
+        cache = {} if cache is None else cache
         self.ndocs = reader.doc_count_all()
         self.live = np.ones(self.ndocs, dtype=bool)
-        if reader.has_deletions():
-            for n in range(self.ndocs):
-                if reader.is_deleted(n):
-                    self.live[n] = False
+        leaves = reader.leaf_readers()
+        seen: set[tuple[str, str]] = set()
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                # The segment's own deletion set; the public reader API has only
+                # a per-document is_deleted().
+                dead = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
+                self.live[dead + offset] = False
         self.fields: dict[str, FieldPostings] = {}
         for name in fields:
-            self.fields[name] = _build(reader, name)
+            parts = []
+            for leaf, offset in leaves:
+                key = (leaf.segment().segment_id(), name)
+                seen.add(key)
+                part = cache.get(key)
+                if part is None:
+                    part = cache[key] = _build(leaf, name)
+                parts.append((part, offset))
+            self.fields[name] = _combine(parts)
+        for key in [k for k in cache if k not in seen]:
+            del cache[key]  # merged-away segments
 
     def field(self, name: str) -> FieldPostings:
         return self.fields[name]
 
     def filter_mask(self, field: str, values: set[str]) -> np.ndarray:
         return self.fields[field].mask_for(values, self.ndocs)
+
+
+def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:
+    if len(parts) == 1 and parts[0][1] == 0:
+        return parts[0][0]
+    values: list[str] = []
+    index: dict[str, int] = {}
+    docs, vals = [], []
+    for part, offset in parts:
+        remap = np.empty(len(part.values), dtype=np.int32)
+        for i, v in enumerate(part.values):
+            j = index.get(v)
+            if j is None:
+                j = index[v] = len(values)
+                values.append(v)
+            remap[i] = j
+        docs.append(part.doc + offset)
+        vals.append(remap[part.val] if len(part.val) else part.val)
+    doc = np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, dtype=np.int32)
+    val = np.concatenate(vals).astype(np.int32) if vals else np.zeros(0, dtype=np.int32)
+    lower: dict[str, str] = {}
+    for v in values:
+        lower.setdefault(v.lower(), v)
+    return FieldPostings(tuple(values), doc, val, lower)
 
 
 def _build(reader: IndexReader, name: str) -> FieldPostings:

@@ -34,7 +34,6 @@ class _Generation:
     number: int
     searcher: WSearcher
     facets: FacetTable
-    docnum_by_id: dict[str, int]
 
 
 class Searcher:
@@ -49,6 +48,7 @@ class Searcher:
         self.builder = QueryBuilder(index.index.schema)
         self._alias_lookup = alias_lookup
         self._gen: _Generation | None = None
+        self._segment_cache: dict[tuple[str, str], object] = {}
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
@@ -59,9 +59,8 @@ class Searcher:
                 if self._gen is not None:
                     self._gen.searcher.close()
                 s = self.index.index.searcher()
-                table = FacetTable(s.reader(), KEYWORD_FIELDS)
-                ids = {f["id"]: n for n, f in s.reader().iter_docs()}
-                self._gen = _Generation(number, s, table, ids)
+                table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache)
+                self._gen = _Generation(number, s, table)
             return self._gen
 
     def close(self) -> None:
@@ -148,8 +147,11 @@ class Searcher:
         want = req.offset + req.limit
         if want <= 0 or not final.any():
             return []
-        allowed = set(np.flatnonzero(final).tolist())
-        kwargs: dict[str, object] = {"filter": allowed, "limit": want}
+        kwargs: dict[str, object] = {"limit": want}
+        if req.filters or req.excludes:
+            # Only facet selections need a docnum filter; the query alone already
+            # restricts the matches, and building the set costs O(matches).
+            kwargs["filter"] = set(np.flatnonzero(final).tolist())
         if browse or req.sort == "date":
             kwargs.update(sortedby="daynum", reverse=True)
         results = s.search(q, **kwargs)
@@ -179,7 +181,7 @@ class Searcher:
     def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
         with self._lock:
             gen = self._current()
-            docnum = gen.docnum_by_id.get(doc_id)
+            docnum = gen.searcher.document_number(id=doc_id)
             doc = self.store.document(doc_id)
             if docnum is None or doc is None:
                 return []
