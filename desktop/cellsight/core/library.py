@@ -6,17 +6,20 @@ it. Long operations take a progress sink and a cancel token and never touch Qt.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 from .enrich.catalogue import Catalogue, Entity
 from .enrich.enricher import Enricher
 from .enrich.topics import TopicClassifier
-from .errors import LibraryError
+from .errors import LibraryBusyError, LibraryError
 from .index.whoosh_index import IndexStore
 from .ingest.registry import DEFAULT_MAX_BYTES
 from .locking import WriteLock
@@ -36,34 +39,87 @@ class Library:
     def __init__(self, folder: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.folder = Path(folder).expanduser().absolute()
         self.max_bytes = max_bytes
+        self._store_damage = ""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.user = UserData(self.folder / "user.sqlite")
             self.store = self._open_store()
             self.index = IndexStore(self.folder / "index")
-        except PermissionError as exc:
-            raise LibraryError(f"Cannot write to the library folder {self.folder}: {exc}") from exc
-        except sqlite3.OperationalError as exc:
-            raise LibraryError(f"Cannot open the library at {self.folder}: {exc}") from exc
+        # OSError, not only PermissionError: a read-only file system (EROFS) or a full
+        # disk escaped as a traceback (reliability tests). DatabaseError, not only
+        # OperationalError: a damaged user.sqlite must stop with a message and never be
+        # replaced, because what the user created cannot be rebuilt from sources.
+        except OSError as exc:
+            raise LibraryError(_cannot_write(self.folder, exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(_cannot_open(self.folder, exc)) from exc
         self._searcher: Searcher | None = None
         self._enricher: Enricher | None = None
         self._price_book: tuple[int, PriceBook] | None = None
         self._enricher_lock = threading.Lock()
         self._alias_table: tuple[Enricher, dict[tuple[str, str], str]] | None = None
-        if self.index.needs_rebuild and self.store.count() == 0:
+        if not self._store_damage and self._store_lost():
+            # documents.sqlite deleted or emptied: the index points at nothing, and every
+            # hit showed as "(missing document)" (reliability tests).
+            self._store_damage = "it was missing or empty"
+        if self._store_damage:
+            # The index describes documents the fresh store no longer holds; empty it
+            # (the next update re-reads every source) and say why, as for any rebuild.
+            with WriteLock(self.folder):  # reset() deletes the index: never under a writer
+                self.index.reset()
+            self.index.needs_rebuild = True
+            self.index.rebuild_reason = (
+                f"the document store was damaged ({self._store_damage}); the sources "
+                "will be read again"
+            )
+        elif self.index.needs_rebuild and self.store.count() == 0:
             self.index.needs_rebuild = False  # nothing to refill; a fresh index is right
+        elif not self.index.needs_rebuild and self.index.doc_count() == 0 and self.store.count():
+            # An empty index over a full store: a deleted TOC or index folder, or a kill
+            # during rebuild_index (reset, then killed before its one commit). Whoosh
+            # opens such an index without complaint, so searches silently found nothing.
+            self.index.needs_rebuild = True
+            self.index.rebuild_reason = "the search index was missing or empty"
+
+    def _store_lost(self) -> bool:
+        if self.store.count() or not self.index.doc_count():
+            return False
+        # Another process between its index commit and its store commit looks the
+        # same for a moment; only a look under the write lock is conclusive.
+        try:
+            with WriteLock(self.folder, timeout=0.5):
+                return self.store.count() == 0 and self.index.doc_count() > 0
+        except LibraryBusyError:
+            return False  # someone is writing right now; not the time to judge
 
     def _open_store(self) -> DocumentStore:
         path = self.folder / "documents.sqlite"
+        store: DocumentStore | None = None
         try:
             store = DocumentStore(path)
-            store.conn.execute("PRAGMA quick_check").fetchone()
+            row = store.conn.execute("PRAGMA quick_check").fetchone()
+            if row is None or row[0] != "ok":
+                # quick_check reports most damage as a row, not as an exception.
+                raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
             return store
+        except sqlite3.OperationalError as exc:
+            if _is_environment(exc):
+                raise  # a full disk or locked file is not damage; never discard the store
+            damage: Exception = exc
         except sqlite3.DatabaseError as exc:
-            # The store is rebuildable from sources; keep the damaged copy for inspection.
-            log.warning("document store damaged (%s); starting a fresh one", exc)
-            os.replace(path, path.with_suffix(".damaged"))
-            return DocumentStore(path)
+            damage = exc
+        # The store is rebuildable from sources; keep the damaged copy for inspection.
+        log.warning("document store damaged (%s); starting a fresh one", damage)
+        if store is not None:
+            store.close()
+        # The WAL and shared-memory files go with it: a fresh database next to the old
+        # WAL would have SQLite replay the old frames into it.
+        for suffix in ("", "-wal", "-shm"):
+            old = path.with_name(path.name + suffix)
+            if old.exists():
+                os.replace(old, path.with_name(f"documents.damaged{suffix}"))
+        self._store_damage = str(damage)
+        return DocumentStore(path)
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -126,41 +182,61 @@ class Library:
         lock_timeout: float = 10.0,
     ) -> IndexReport:
         """Add ``paths`` as sources (if given) and bring the index up to date."""
-        if paths:
-            self.add_sources(paths)
-        with WriteLock(self.folder, timeout=lock_timeout):
-            if self.index.needs_rebuild:
-                self.rebuild_index(progress=progress, _locked=True)
-            roots = self.sources()
-            return self._indexer().run(roots, progress=progress, cancel=cancel)
+        with self._writing():
+            if paths:
+                self.add_sources(paths)
+            with WriteLock(self.folder, timeout=lock_timeout):
+                if self.index.needs_rebuild:
+                    self.rebuild_index(progress=progress, _locked=True)
+                roots = self.sources()
+                return self._indexer().run(roots, progress=progress, cancel=cancel)
 
     def rebuild_index(self, *, progress: ProgressSink = null_sink, _locked: bool = False) -> int:
         if not _locked:
-            with WriteLock(self.folder):
+            with self._writing(), WriteLock(self.folder):
                 return self.rebuild_index(progress=progress, _locked=True)
         log.warning("rebuilding the index: %s", self.index.rebuild_reason or "requested")
         n = self._indexer().rebuild_index(progress=progress)
         self.index.needs_rebuild = False
         return n
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Environment failures while writing become one clear LibraryError.
+
+        A full disk or a read-only folder surfaced as a bare sqlite3/OSError traceback
+        (reliability tests). Nothing partial is left: the Whoosh writer is cancelled
+        and the store's transaction rolled back, so the next run picks up from the
+        last complete batch.
+        """
+        try:
+            yield
+        except OSError as exc:
+            raise LibraryError(_cannot_write(self.folder, exc)) from exc
+        except sqlite3.OperationalError as exc:
+            raise LibraryError(_cannot_write(self.folder, exc)) from exc
+
     def apply_catalogue_changes(
         self, *, progress: ProgressSink = null_sink, cancel: CancelToken | None = None
     ) -> int:
         """Re-enrich every stored document with the current catalogue."""
         self._enricher = None
-        with WriteLock(self.folder):
+        with self._writing(), WriteLock(self.folder):
             return self._indexer().reenrich(self.enricher(), progress=progress, cancel=cancel)
 
     def add_entity(self, entity: Entity) -> None:
-        self.user.add_entity(entity)
+        with self._writing():
+            self.user.add_entity(entity)
         self._enricher = None
 
     def add_alias(self, entity_id: str, alias: str) -> None:
-        self.user.add_alias(entity_id, alias)
+        with self._writing():
+            self.user.add_alias(entity_id, alias)
         self._enricher = None
 
     def hide_entity(self, entity_id: str) -> None:
-        self.user.hide_entity(entity_id)
+        with self._writing():
+            self.user.hide_entity(entity_id)
         self._enricher = None
 
     # -- reading -----------------------------------------------------------------------
@@ -225,7 +301,31 @@ class Library:
         from .prices.csv_import import import_csv
 
         snaps = import_csv(Path(path))
-        for s in snaps:
-            self.user.put_imported_series(Path(path).name, s)
+        with self._writing():
+            # One transaction: a kill mid-import leaves all of the file's series or none.
+            self.user.put_imported_series_many(Path(path).name, snaps)
         self._price_book = None
         return len(snaps)
+
+
+def _is_environment(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("disk is full", "locked", "readonly", "unable to open"))
+
+
+def _cannot_write(folder: Path, exc: BaseException) -> str:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    code = exc.errno if isinstance(exc, OSError) else None
+    if code == errno.ENOSPC or "disk is full" in str(exc).lower():
+        return (f"The disk holding the library at {folder} is full ({detail}). Free some "
+                "space and index again; nothing already indexed was lost.")
+    if code == errno.EROFS or "readonly" in str(exc).lower() or not os.access(folder, os.W_OK):
+        return (f"The library folder {folder} is read-only ({detail}); Cellsight needs to "
+                "write to it. Choose another library folder or make this one writable.")
+    return f"Cannot write to the library folder {folder}: {detail}"
+
+
+def _cannot_open(folder: Path, exc: BaseException) -> str:
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        return _cannot_write(folder, exc)
+    return f"Cannot open the library at {folder}: {exc}"

@@ -67,6 +67,7 @@ class Indexer:
         self.index = index
         self._enricher_factory = enricher_factory
         self.max_bytes = max_bytes
+        self._bad_names: set[str] = set()
 
     def run(
         self,
@@ -80,7 +81,7 @@ class Indexer:
         t0 = time.monotonic()
         roots = [Path(r).absolute() for r in roots]
         progress(Progress(0, 0, "scanning"))
-        files = list(scan(roots))
+        files, self._bad_names = _storable(scan(roots))
         known = self.store.files()
         counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
         failures: list[Failure] = []
@@ -130,17 +131,22 @@ class Indexer:
     ) -> str:
         path = Path(src.path)
         try:
+            if src.path in self._bad_names:
+                raise IngestError(src.path, "the file name is not valid UTF-8 text; rename "
+                                  "the file to index it")
             if src.size > self.max_bytes:
                 raise IngestError(
                     src.path,
                     f"too large ({src.size / 1e6:.1f} MB; the limit is "
-                    f"{self.max_bytes / 1e6:.0f} MB)",
+                    f"{self.max_bytes / 1e6:.3g} MB)",  # .3g: a small limit read "0 MB"
                 )
             try:
                 data = path.read_bytes()
+                # Inside the try: an unreadable (or vanished) sidecar aborted the whole
+                # run with a bare OSError instead of failing this one file.
+                digest = _hash(data, sidecar_for(path))
             except OSError as exc:
                 raise IngestError(src.path, f"cannot read: {exc.strerror or exc}") from exc
-            digest = _hash(data, sidecar_for(path))
             if rec is not None and rec.hash == digest and rec.ok:
                 batch.files.append(FileRecord(src.path, src.mtime_ns, src.size, digest, True))
                 return "unchanged"
@@ -231,6 +237,26 @@ class Indexer:
             writer.cancel()
             raise
         return n
+
+
+def _storable(found: Iterable[SourceFile]) -> tuple[list[SourceFile], set[str]]:
+    """The scanned files, with names SQLite can store; and the names that were replaced.
+
+    Linux allows file names that are not UTF-8; Python carries them as lone surrogates,
+    which SQLite refuses, so one such name crashed the whole run (reliability tests).
+    They are kept under a readable stand-in name and reported as failed.
+    """
+    files: list[SourceFile] = []
+    bad: set[str] = set()
+    for f in found:
+        try:
+            f.path.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = f.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            f = SourceFile(shown, f.mtime_ns, f.size)
+            bad.add(shown)
+        files.append(f)
+    return files, bad
 
 
 def _changed(rec: FileRecord | None, src: SourceFile) -> bool:

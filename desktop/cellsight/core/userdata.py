@@ -7,6 +7,9 @@ rebuilding the index and document store can never touch it.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .enrich.catalogue import Entity, UserChanges
@@ -31,19 +34,40 @@ class UserData:
     def __init__(self, path: Path) -> None:
         self.conn = connect(path)
         self.conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One change, all or nothing.
+
+        A change of several statements (an entity added *and* unhidden, a CSV of many
+        series) ran as separate autocommits, so a kill between them left half of it.
+        The lock matters because the connection is shared between threads: another
+        thread's statement must not land inside (and be rolled back with) this one.
+        """
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     # -- sources ------------------------------------------------------------------
     def sources(self) -> list[Path]:
         return [Path(r[0]) for r in self.conn.execute("SELECT path FROM sources ORDER BY path")]
 
     def add_source(self, path: Path) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO sources(path) VALUES (?)", (str(path),))
+        with self._transaction():
+            self.conn.execute("INSERT OR IGNORE INTO sources(path) VALUES (?)", (str(path),))
 
     def remove_source(self, path: Path) -> None:
-        self.conn.execute("DELETE FROM sources WHERE path=?", (str(path),))
+        with self._transaction():
+            self.conn.execute("DELETE FROM sources WHERE path=?", (str(path),))
 
     # -- catalogue changes -----------------------------------------------------------
     def changes(self) -> UserChanges:
@@ -57,27 +81,37 @@ class UserData:
         return UserChanges(added=added, aliases=aliases, hidden=hidden)
 
     def add_entity(self, entity: Entity) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO added_entities VALUES (?, ?)",
-            (entity.id, _entity_to_json(entity)),
-        )
-        self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity.id,))
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO added_entities VALUES (?, ?)",
+                (entity.id, _entity_to_json(entity)),
+            )
+            self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity.id,))
 
     def add_alias(self, entity_id: str, alias: str) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO added_aliases VALUES (?, ?)", (entity_id, alias))
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO added_aliases VALUES (?, ?)", (entity_id, alias)
+            )
 
     def hide_entity(self, entity_id: str) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO hidden_entities VALUES (?)", (entity_id,))
+        with self._transaction():
+            self.conn.execute("INSERT OR IGNORE INTO hidden_entities VALUES (?)", (entity_id,))
 
     def unhide_entity(self, entity_id: str) -> None:
-        self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity_id,))
+        with self._transaction():
+            self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity_id,))
 
     # -- imported prices -------------------------------------------------------------
     def put_imported_series(self, origin: str, series: SeriesSnapshot) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO imported_series VALUES (?, ?, ?)",
-            (series.id, origin, json.dumps(series_to_dict(series))),
-        )
+        self.put_imported_series_many(origin, [series])
+
+    def put_imported_series_many(self, origin: str, series: Iterable[SeriesSnapshot]) -> None:
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO imported_series VALUES (?, ?, ?)",
+                [(s.id, origin, json.dumps(series_to_dict(s))) for s in series],
+            )
 
     def imported_series(self) -> list[tuple[str, SeriesSnapshot]]:
         rows = self.conn.execute("SELECT origin, json FROM imported_series")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, Index
 from whoosh.writing import SegmentWriter
 
+from ..locking import WriteLock
 from . import whoosh_patches  # noqa: F401 - applies the fixes before any index opens
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("cellsight.index")
 INDEX_NAME = "main"
+OPEN_ATTEMPTS = 5
 
 
 class IndexStore:
@@ -35,19 +38,47 @@ class IndexStore:
 
     def _open(self) -> Index:
         self.folder.mkdir(parents=True, exist_ok=True)
-        storage = self._storage()
-        version = self._read_version()
-        if storage.index_exists(INDEX_NAME) and version == SCHEMA_VERSION:
+        found = self._try_open()
+        if isinstance(found, Index):
+            return found
+        # Replacing the index deletes it, so that happens only under the library's
+        # write lock. Without it, a process opening the library while another one
+        # committed took the commit's deleted TOC for damage and wiped the live index
+        # under the indexer (reliability tests). Under the lock nobody is writing, so
+        # a second look is conclusive.
+        with WriteLock(self.folder.parent):
+            found = self._try_open(attempts=1)
+            if isinstance(found, Index):
+                return found
+            if found:
+                log.warning("index at %s: %s; rebuilding", self.folder, found)
+                self._flag(found)
+            return self._create()
+
+    def _try_open(self, attempts: int = OPEN_ATTEMPTS) -> Index | str:
+        """The index, or why it cannot be used ("" when there is none yet)."""
+        reason = ""
+        for attempt in range(attempts):
+            storage = self._storage()
+            version = self._read_version()
             try:
+                # Inside the try: index_exists() reads the TOC, and a garbled or
+                # truncated TOC raised UnicodeDecodeError/EOFError (reliability tests).
+                if not storage.index_exists(INDEX_NAME):
+                    return ""
+                if version != SCHEMA_VERSION:
+                    return f"the index format changed (version {version} → {SCHEMA_VERSION})"
                 ix = storage.open_index(INDEX_NAME)
                 self._validate(ix)
                 return ix
             except Exception as exc:  # noqa: BLE001 - any failure to open means "rebuild"
-                log.warning("index at %s is damaged (%s); rebuilding", self.folder, exc)
-                self._flag(f"the search index was damaged ({type(exc).__name__}: {exc})")
-        elif storage.index_exists(INDEX_NAME):
-            self._flag(f"the index format changed (version {version} → {SCHEMA_VERSION})")
-        return self._create()
+                reason = f"the search index was damaged ({type(exc).__name__}: {exc})"
+                if not isinstance(exc, FileNotFoundError) or attempt + 1 == attempts:
+                    return reason
+                # A concurrent commit deletes the TOC and segments being opened; that
+                # passes in moments, real damage does not.
+                time.sleep(0.05 * (attempt + 1))
+        return reason
 
     def _flag(self, reason: str) -> None:
         self.needs_rebuild = True
@@ -84,6 +115,9 @@ class IndexStore:
 
     def writer(self) -> SegmentWriter:
         return self.index.writer(limitmb=256)
+
+    def doc_count(self) -> int:
+        return self.index.doc_count()
 
     def generation(self) -> int:
         return self.index.latest_generation()

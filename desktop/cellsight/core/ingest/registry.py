@@ -71,7 +71,7 @@ def read_path(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[P
         raise IngestError(str(p), "empty file")
     if size > max_bytes:
         raise IngestError(
-            str(p), f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+            str(p), f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.3g} MB)"
         )
     try:
         data = p.read_bytes()

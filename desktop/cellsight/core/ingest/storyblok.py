@@ -38,9 +38,37 @@ def is_rich_text(value: Any) -> bool:
 def render(doc: Any) -> RichText:
     blocks: list[Block] = []
     if isinstance(doc, dict):
-        _block(doc, 0, blocks)
+        _block(_as_tree(doc), 0, blocks)
     kept = tuple((kind, text) for kind, text in blocks if text)
     return RichText("\n\n".join(text for _, text in kept), kept)
+
+
+def _as_tree(root: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``root`` in which every dict and list appears once.
+
+    A decoded payload may share or cycle: a node listing itself as its own child made
+    rendering loop forever (reliability fuzzing), and a node shared twice at each of
+    40 levels would be rendered 2**40 times. Later references to a container already
+    copied become empty ones, so the work stays linear in the payload's size. The copy
+    is iterative, so depth does not matter here either.
+    """
+    seen = {id(root)}
+    top: dict[str, Any] = {}
+    stack: list[tuple[Any, Any]] = [(root, top)]
+    while stack:
+        src, dst = stack.pop()
+        for key, value in src.items() if isinstance(src, dict) else enumerate(src):
+            if isinstance(value, dict | list):
+                copy: Any = {} if isinstance(value, dict) else []
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    stack.append((value, copy))
+                value = copy
+            if isinstance(dst, dict):
+                dst[key] = value
+            else:
+                dst.append(value)
+    return top
 
 
 def _children(node: dict[str, Any]) -> list[Any]:

@@ -72,7 +72,13 @@ class FacetTable:
         for name in fields:
             parts = []
             for leaf, offset in leaves:
-                key = (leaf.segment().segment_id(), name)
+                segment = leaf.segment()
+                if segment is None:
+                    # An empty index's reader has no segment: every search of a new,
+                    # still empty library crashed here (reliability tests).
+                    parts.append((_build(leaf, name), offset))
+                    continue
+                key = (segment.segment_id(), name)
                 seen.add(key)
                 part = cache.get(key)
                 if part is None:

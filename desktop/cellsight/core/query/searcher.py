@@ -94,7 +94,12 @@ class Searcher:
         with self._lock:
             gen = self._current()
             browse = is_browse(req.query)
-            q: wq.Query = wq.Every() if browse else self.parse(req.query)
+            # Parse against this same generation: a second _current() here closed the
+            # searcher in use when another process committed in between (ReaderClosed,
+            # reliability tests).
+            q: wq.Query = (
+                wq.Every() if browse else self.builder.parse(req.query, self._resolver(gen))
+            )
             s = gen.searcher
             table = gen.facets
 

@@ -77,6 +77,9 @@ class MarketCard(QFrame):
         lay.setContentsMargins(8, 4, 8, 4)
         lay.setSpacing(1)
         title = QLabel(ctx.view.label, self)
+        # A series label comes from a document; QLabel's AutoText rendered "<img …>" in
+        # it as markup (reliability tests). Plain text, like every other document field.
+        title.setTextFormat(Qt.TextFormat.PlainText)
         font = title.font()
         font.setBold(True)
         title.setFont(font)

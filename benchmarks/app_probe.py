@@ -1,0 +1,150 @@
+"""In-process measurements of the real MainWindow, one per child process.
+
+``app_probe.py keystrokes LIB TEXT REPEATS``: type TEXT into the search box one key
+at a time and time each key until ``search.results_ready`` has been handled for that
+text (with and without the 150 ms debounce).
+``app_probe.py stall LIB SRC``: a 10 ms QTimer on the UI thread while the window
+indexes SRC into LIB; the longest gap between ticks is the worst UI stall.
+Both print one JSON line. Run with QT_QPA_PLATFORM=offscreen and a temporary HOME.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import child_report, rss_mb, summary
+
+TYPE_INTERVAL_MS = 250  # a steady typist; above the debounce, so every key searches
+TIMEOUT_MS = 600_000
+
+
+def _window(lib_dir: Path) -> tuple[Any, Any, Any]:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from cellsight.core.library import Library
+    from cellsight.ui.main_window import MainWindow
+    from cellsight.ui.messages import MessageBus
+    from cellsight.ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("CellsightBench")
+    app.setApplicationName("CellsightBench")
+    lib = Library(lib_dir)
+    tasks = TaskRunner(app)
+    window = MainWindow(lib, tasks=tasks, messages=MessageBus(app), settings=QSettings())
+    return app, lib, window
+
+
+def _wait(predicate: Any, timeout_ms: int = TIMEOUT_MS) -> None:
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.perf_counter() + timeout_ms / 1000
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+
+def keystrokes(lib_dir: Path, text: str, repeats: int) -> None:
+    from PySide6.QtTest import QTest
+
+    t_start = time.perf_counter()
+    app, lib, window = _window(lib_dir)
+    ready = {"at": 0.0}
+    window.ready.connect(lambda: ready.__setitem__("at", time.perf_counter()))
+    window.show()
+    window.search.run()
+    _wait(lambda: ready["at"] > 0)
+    startup_ms = (ready["at"] - t_start) * 1000
+    edit = window.search_bar.edit
+    seen: dict[str, float] = {}
+    asked: dict[str, float] = {}
+    # Connected after the window's own slot, so this runs once the results are shown.
+    window.search.results_ready.connect(
+        lambda r: seen.__setitem__(r.request.query, time.perf_counter()))
+    failed: list[str] = []
+
+    def on_fail(_msg: str) -> None:  # "l" has no indexable word: an error, not results
+        failed.append(window.search.request.query)
+        seen[window.search.request.query] = time.perf_counter()
+
+    window.search.query_failed.connect(on_fail)
+    window.search_bar.query_changed.connect(
+        lambda q: asked.__setitem__(q, time.perf_counter()))
+    with_debounce: list[float] = []
+    search_and_show: list[float] = []
+    for _ in range(repeats):
+        if window.search.request.query:
+            edit.clear()  # back to the browse view before the next word is typed
+            _wait(lambda: "" in seen)
+        seen.clear()
+        asked.clear()
+        for i, ch in enumerate(text):
+            typed = text[: i + 1]
+            t0 = time.perf_counter()
+            QTest.keyClick(edit, ch)
+            _wait(lambda typed=typed: typed in seen)
+            with_debounce.append((seen[typed] - t0) * 1000)
+            search_and_show.append((seen[typed] - asked[typed]) * 1000)
+            QTest.qWait(max(0, TYPE_INTERVAL_MS - int((time.perf_counter() - t0) * 1000)))
+    result = {
+        "docs": lib.count(), "startup_to_ready_ms": startup_ms,
+        "key_to_results_ms": summary(with_debounce),
+        "search_to_results_shown_ms": summary(search_and_show), "rss_mb": rss_mb(),
+        "failed_queries": sorted(set(failed)),
+    }  # fmt: skip
+    window.close()
+    window.tasks.shutdown()
+    lib.close()
+    child_report(result)
+    del app
+
+
+def stall(lib_dir: Path, src: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    app, lib, window = _window(lib_dir)
+    window.show()
+    window.search.run()
+    _wait(lambda: window.search.last_result is not None)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    reports: list[object] = []
+    window.indexing.finished.connect(reports.append)
+    timer.start()
+    t0 = time.perf_counter()
+    window.indexing.update([src])
+    _wait(lambda: bool(reports) and not window.indexing.busy)
+    seconds = time.perf_counter() - t0
+    timer.stop()
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(ticks)]
+    result = {
+        "docs": lib.count(), "seconds": seconds, "ticks": len(ticks),
+        "max_gap_ms": max(gaps, default=0.0), "gaps_over_100ms": sum(g > 100 for g in gaps),
+        "gap_ms": summary(gaps), "rss_mb": rss_mb(),
+    }  # fmt: skip
+    window.close()
+    window.tasks.shutdown()
+    lib.close()
+    child_report(result)
+    del app
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1:2]
+    if cmd == ["keystrokes"] and len(sys.argv) == 5:
+        keystrokes(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif cmd == ["stall"] and len(sys.argv) == 4:
+        stall(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        raise SystemExit(__doc__)
