@@ -31,7 +31,7 @@ unit: $(STAMP)
 test: sysdeps-test $(STAMP) lint unit
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py --sizes 1000,10000,50000
+	$(PY) benchmarks/run.py --sizes 1000,10000,50000 --recoll
 
 bench-smoke: $(STAMP)
 	$(PY) benchmarks/run.py --sizes 1000 --smoke
@@ -40,4 +40,4 @@ package: sysdeps-test $(STAMP)
 	$(PY) packaging/build.py
 
 clean:
-	rm -rf build dist packaging/build .pytest_cache
+	rm -rf build dist packaging/build packaging/dist .pytest_cache

@@ -93,6 +93,11 @@ class QueryBuilder:
             raise QueryError(f"Could not understand the query: {exc}") from exc
         q = _resolve_keywords(q, resolve)
         if q is wq.NullQuery or type(q).__name__ == "_NullQuery":
+            # The analyser drops one-letter words; while typing, treat one as a prefix
+            # ("l" → l*) instead of answering the first keystroke with an error.
+            word = text.strip().lower()
+            if word.isalnum():
+                return wq.Or([wq.Prefix("title", word), wq.Prefix("body", word)])
             raise QueryError("The query has no words to search for.")
         return q
 
