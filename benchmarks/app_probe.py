@@ -101,11 +101,15 @@ def keystrokes(lib_dir: Path, text: str, repeats: int) -> None:
         "search_to_results_shown_ms": summary(search_and_show), "rss_mb": rss_mb(),
         "failed_queries": sorted(set(failed)),
     }  # fmt: skip
+    _finish(window, lib, result)
+    del app
+
+
+def _finish(window: Any, lib: Any, result: dict[str, Any]) -> None:
     window.close()
     window.tasks.shutdown()
     lib.close()
     child_report(result)
-    del app
 
 
 def stall(lib_dir: Path, src: Path) -> None:
@@ -133,10 +137,7 @@ def stall(lib_dir: Path, src: Path) -> None:
         "max_gap_ms": max(gaps, default=0.0), "gaps_over_100ms": sum(g > 100 for g in gaps),
         "gap_ms": summary(gaps), "rss_mb": rss_mb(),
     }  # fmt: skip
-    window.close()
-    window.tasks.shutdown()
-    lib.close()
-    child_report(result)
+    _finish(window, lib, result)
     del app
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from cellsight.core.library import Library
-from cellsight.core.model import SearchResult
+from cellsight.core.model import SearchRequest, SearchResult
 from cellsight.ui.main_window import MainWindow
 from cellsight.ui.messages import MessageBus
 from cellsight.ui.models.facets_model import FacetRole
@@ -241,3 +241,14 @@ def test_watched_folder_changes_are_indexed(qtbot, env) -> None:  # type: ignore
         (src / "new_note.txt").write_text("Sodium-ion pilot line\n\nBYD started a pilot line.\n")
     assert blocker.args[0].added == 1
     assert lib.search("pilot line").total == 1
+
+
+def test_adding_an_entity_from_the_reader_applies_to_the_library(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.indexing.finished, timeout=20_000):
+        window.reader.add_entity_requested.emit("installed battery volume", "product",
+                                                "Installed volume")
+    res = lib.search(SearchRequest(filters=(("product", "Installed volume"),)))
+    assert res.total == 1
+    assert lib.catalogue().get("user-installed-volume") is not None

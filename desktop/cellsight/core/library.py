@@ -229,6 +229,16 @@ class Library:
             self.user.add_entity(entity)
         self._enricher = None
 
+    def add_user_entity(self, surface: str, etype: str, name: str) -> Entity:
+        """Add what the user selected in an article as a new entity; returns it."""
+        from .slug import slug
+
+        entity = Entity(id=f"user-{slug(name)}", type=etype, name=name,
+                        aliases=(surface,) if surface != name else (), exact=(), ticker=None,
+                        series=())
+        self.add_entity(entity)
+        return entity
+
     def add_alias(self, entity_id: str, alias: str) -> None:
         with self._writing():
             self.user.add_alias(entity_id, alias)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
-from ..core.enrich.catalogue import Entity
 from ..core.library import Library
 from ..core.model import Hit, IndexReport, SearchRequest, SearchResult
 from ..core.prices_view import PriceBook
@@ -433,12 +432,7 @@ class MainWindow(QMainWindow):
 
     # -- catalogue edits -------------------------------------------------------------------
     def add_entity(self, text: str, etype: str, name: str) -> None:
-        from ..core.enrich.catalogue import slug
-
-        entity = Entity(id=f"user-{slug(name)}", type=etype, name=name,
-                        aliases=(text,) if text != name else (), exact=(), ticker=None,
-                        series=())
-        self.library.add_entity(entity)
+        self.library.add_user_entity(text, etype, name)
         self.messages.info(f"Added “{name}” as a {etype}; updating the library…")
         self.indexing.apply_catalogue()
 

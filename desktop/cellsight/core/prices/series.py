@@ -10,27 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..model import PricePoint, SeriesSnapshot, StatedFigures
+from ..slug import slug
 
 IMPORT_PREFIX = "import:"
 
 _T = TypeVar("_T")
 
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 
 def series_id(label: str) -> str:
     """The stable id of a series: the slug of its label ("NCM High-Nickel" → "ncm-high-nickel")."""
-    # Accents are folded rather than dropped so "Café" and "Cafe" name one series.
-    folded = unicodedata.normalize("NFKD", label.casefold())
-    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
-    return _SLUG_JUNK.sub("-", ascii_only).strip("-")
+    return slug(label)
 
 
 @dataclass(frozen=True)
