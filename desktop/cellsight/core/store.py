@@ -162,6 +162,19 @@ class DocumentStore:
         ).fetchone()
         return _row_to_doc(row) if row else None
 
+    def hit_row(self, doc_id: str) -> HitRow | None:
+        """Just what a result row shows, decoded by SQLite: building the whole Document
+        (every entity span, every price point) was most of a search's time."""
+        row = self.conn.execute(_HIT_SQL, (doc_id,)).fetchone()
+        if row is None:
+            return None
+        return HitRow(
+            id=doc_id, path=row[0], kind=row[1], title=row[2],
+            date=dt.date.fromisoformat(row[3]) if row[3] else None,
+            source=row[4], author=row[5], text=row[6],
+            topics=tuple(json.loads(row[7])), companies=tuple(json.loads(row[8])),
+        )  # fmt: skip
+
     def documents(self, ids: Iterable[str] | None = None) -> Iterator[Document]:
         if ids is None:
             rows = self.conn.execute("SELECT id, parsed, enrichment FROM documents ORDER BY id")
@@ -201,6 +214,34 @@ class DocumentStore:
     def failures(self) -> list[Failure]:
         rows = self.conn.execute("SELECT path, reason, at FROM failures ORDER BY path")
         return [Failure(r[0], r[1], dt.datetime.fromisoformat(r[2])) for r in rows]
+
+
+@dataclass(frozen=True)
+class HitRow:
+    id: str
+    path: str
+    kind: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    author: str | None
+    text: str
+    topics: tuple[str, ...]
+    companies: tuple[str, ...]
+
+
+_HIT_SQL = """
+SELECT json_extract(parsed, '$.path'), json_extract(parsed, '$.kind'),
+       json_extract(parsed, '$.title'), json_extract(parsed, '$.date'),
+       json_extract(parsed, '$.source'), json_extract(parsed, '$.author'),
+       json_extract(parsed, '$.text'),
+       (SELECT json_group_array(json_extract(t.value, '$[0]'))
+          FROM json_each(enrichment, '$.topics') AS t),
+       (SELECT json_group_array(DISTINCT json_extract(e.value, '$[4]'))
+          FROM json_each(enrichment, '$.entities') AS e
+         WHERE json_extract(e.value, '$[2]') = 'company')
+FROM documents WHERE id = ?
+"""
 
 
 def _row_to_doc(row: tuple[str, str, str]) -> Document:

@@ -7,24 +7,52 @@ search engine considered it a match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from ..index.schema import analyzer
+from whoosh.lang.porter import stem
+
 from ..model import HighlightSpan
 
-_ANALYZER = analyzer()
 MARK_OPEN, MARK_CLOSE = "«", "»"
+# Tokens as the index's tokenizer cuts them; only tokens starting like a wanted term
+# are lowercased and stemmed (memoised), instead of analysing the whole text.
+_TOKEN_REST = r"[\w\*]*(?:\.?[\w\*]+)*"
+_TOKEN_START = r"(?<![\w\*])(?<![\w\*]\.)"
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(stem(word))
+
+
+@lru_cache(maxsize=256)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    heads = set()
+    for t in terms:
+        # Stemming rewrites at most the last few letters, so a stem's head is also the
+        # head of every word that stems to it.
+        heads.add(t[:-1] if t.endswith("*") else t[: max(1, min(len(t) - 3, 5))])
+    alternation = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return re.compile(f"{_TOKEN_START}(?:{alternation}){_TOKEN_REST}", re.IGNORECASE)
 
 
 def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Character spans of every token of ``text`` whose analysed form is in ``terms``."""
-    wanted = set(terms)
-    if not wanted or not text:
+    """Character spans of every token of ``text`` whose analysed form is in ``terms``.
+
+    A term ending in ``*`` is a typed prefix and matches any word that starts with it.
+    """
+    terms = frozenset(t for t in terms if t and t != "*")
+    if not terms or not text:
         return []
+    wanted = {t for t in terms if not t.endswith("*")}
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
     spans: list[tuple[int, int]] = []
-    for tok in _ANALYZER(text, chars=True, positions=False, removestops=False):
-        if tok.text in wanted:
-            spans.append((tok.startchar, tok.endchar))
+    for m in _pattern(terms).finditer(text):
+        word = m.group().lower()
+        if (prefixes and word.startswith(prefixes)) or (wanted and _stem(word) in wanted):
+            spans.append(m.span())
     return spans
 
 
@@ -45,19 +73,37 @@ def snippet(
     if not spans:
         cut = _cut(flat, 0, width)
         return cut[0], ()
-    best_start, best_score = spans[0][0], -1
-    for i, (start, _) in enumerate(spans):
-        window = [s for s in spans[i:] if s[1] <= start + width]
-        distinct = len({flat[s:e].lower() for s, e in window})
-        score = distinct * 100 + len(window)
-        if score > best_score:
-            best_start, best_score = start, score
+    best_start = _best_window(flat, spans[:2000], width)
     begin = max(0, best_start - width // 4)
     snip, offset = _cut(flat, begin, width)
     inside = tuple(
         (s - offset, e - offset) for s, e in spans if s >= offset and e <= offset + len(snip)
     )
     return snip, inside
+
+
+def _best_window(flat: str, spans: list[tuple[int, int]], width: int) -> int:
+    """Start of the window with the most distinct terms (then the most terms), in one
+    sliding pass over the spans."""
+    words = [flat[s:e].lower() for s, e in spans]
+    inside: dict[str, int] = {}
+    best_start, best_score, j = spans[0][0], -1, 0
+    for i, (start, _) in enumerate(spans):
+        while j < len(spans) and spans[j][1] <= start + width:
+            inside[words[j]] = inside.get(words[j], 0) + 1
+            j += 1
+        score = len(inside) * 100 + (j - i)
+        if score > best_score:
+            best_start, best_score = start, score
+        if j > i:  # drop span i before the window moves past it
+            left = inside[words[i]] - 1
+            if left:
+                inside[words[i]] = left
+            else:
+                del inside[words[i]]
+        else:
+            j = i + 1
+    return best_start
 
 
 def _cut(flat: str, begin: int, width: int) -> tuple[str, int]:

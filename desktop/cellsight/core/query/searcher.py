@@ -18,11 +18,13 @@ from whoosh.searching import Searcher as WSearcher
 from ..errors import QueryError
 from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
-from ..model import Document, FacetCount, Hit, SearchRequest, SearchResult
+from ..model import FacetCount, Hit, SearchRequest, SearchResult
 from ..store import DocumentStore
+from .engine import Context, evaluate, top
 from .facets import FacetTable
 from .highlight import snippet
 from .parser import QueryBuilder, is_browse
+from .postings import ArrayCache
 
 FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
                 "product", "source", "year")
@@ -49,6 +51,7 @@ class Searcher:
         self._alias_lookup = alias_lookup
         self._gen: _Generation | None = None
         self._segment_cache: dict[tuple[str, str], object] = {}
+        self._postings = ArrayCache()
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
@@ -60,6 +63,7 @@ class Searcher:
                     self._gen.searcher.close()
                 s = self.index.index.searcher()
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache)
+                self._postings.retain({k[0] for k in self._segment_cache})
                 self._gen = _Generation(number, s, table)
             return self._gen
 
@@ -103,12 +107,13 @@ class Searcher:
             s = gen.searcher
             table = gen.facets
 
-            base = table.live.copy()
-            if not browse:
-                matched = np.zeros(table.ndocs, dtype=bool)
-                ids = np.fromiter(s.docs_for_query(q), dtype=np.int64)
-                matched[ids] = True
-                base &= matched
+            ctx = Context(s, self._postings, table.live)
+            if browse:
+                base = table.live.copy()
+                scores = np.zeros(table.ndocs, dtype=np.float32)
+            else:
+                found = evaluate(ctx, q)
+                base, scores = found.mask, found.score
             for field, value in req.excludes:
                 base &= ~table.filter_mask(_field(field), {value})
             by_field: dict[str, set[str]] = {}
@@ -130,8 +135,10 @@ class Searcher:
                             m &= om
                     facets[field] = table.field(field).count(m, req.facet_limit)
 
-            hits = self._hits(s, q, final, req, browse)
-            terms = () if browse else _terms(q, s)
+            days = ctx.column("daynum") if browse or req.sort == "date" else None
+            best = top(scores, final, req.offset + req.limit, days)[req.offset :]
+            hits = [(s.stored_fields(int(n))["id"], float(scores[n])) for n in best]
+            terms = tuple(sorted(ctx.terms))
             out_hits = tuple(self._hit(h_id, score, terms) for h_id, score in hits)
             suggestion = None
             if not browse and total < 3:
@@ -146,33 +153,16 @@ class Searcher:
             elapsed_ms=(time.perf_counter() - t0) * 1000,
         )
 
-    def _hits(
-        self, s: WSearcher, q: wq.Query, final: np.ndarray, req: SearchRequest, browse: bool
-    ) -> list[tuple[str, float]]:
-        want = req.offset + req.limit
-        if want <= 0 or not final.any():
-            return []
-        kwargs: dict[str, object] = {"limit": want}
-        if req.filters or req.excludes:
-            # Only facet selections need a docnum filter; the query alone already
-            # restricts the matches, and building the set costs O(matches).
-            kwargs["filter"] = set(np.flatnonzero(final).tolist())
-        if browse or req.sort == "date":
-            kwargs.update(sortedby="daynum", reverse=True)
-        results = s.search(q, **kwargs)
-        out = []
-        for i, hit in enumerate(results):
-            if i < req.offset:
-                continue
-            out.append((hit["id"], float(hit.score or 0.0)))
-        return out
-
     def _hit(self, doc_id: str, score: float, terms: tuple[str, ...]) -> Hit:
-        doc = self.store.document(doc_id)
-        if doc is None:  # index ahead of store after a crash; next index run fixes it
+        row = self.store.hit_row(doc_id)
+        if row is None:  # index ahead of store after a crash; next index run fixes it
             return Hit(doc_id, "(missing document)", None, None, None, score, "", (), (), ())
-        snip, spans = snippet(doc.parsed.text, terms)
-        return hit_from_document(doc, score, snip, spans)
+        snip, spans = snippet(row.text, terms)
+        return Hit(
+            id=row.id, title=row.title, date=row.date, source=row.source, author=row.author,
+            score=score, snippet=snip, snippet_spans=spans, topics=row.topics,
+            companies=row.companies, path=row.path, kind=row.kind,
+        )  # fmt: skip
 
     def _suggest(self, s: WSearcher, q: wq.Query, text: str) -> str | None:
         try:
@@ -240,23 +230,3 @@ def _terms(q: wq.Query, s: WSearcher) -> tuple[str, ...]:
 
 def _text(value: object) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def hit_from_document(
-    doc: Document, score: float, snip: str, spans: tuple[tuple[int, int], ...]
-) -> Hit:
-    p = doc.parsed
-    return Hit(
-        id=doc.id,
-        title=p.title,
-        date=p.date,
-        source=p.source,
-        author=p.author,
-        score=score,
-        snippet=snip,
-        snippet_spans=spans,
-        topics=tuple(t.name for t in doc.topics),
-        companies=doc.entity_names("company"),
-        path=p.path,
-        kind=p.kind,
-    )

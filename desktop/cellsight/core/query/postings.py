@@ -1,0 +1,156 @@
+"""Whole posting lists of one Whoosh segment as numpy arrays, cached while it lives.
+
+Whoosh reads postings one at a time through Python matcher objects, which is what
+makes its scoring slow. A segment never changes once written (deletions are kept
+beside it), so a term's postings can be decoded a block at a time once and reused
+by every later query and index generation. Deletions are not applied here; the
+caller masks them with the reader's live-document array.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh stores each document's field length as one byte on a log scale.
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_EMPTY_I = np.zeros(0, dtype=np.int32)
+_EMPTY_F = np.zeros(0, dtype=np.float32)
+
+
+class ArrayCache:
+    """Least-recently-used arrays with a byte budget, keyed by segment and term."""
+
+    def __init__(self, budget_bytes: int = 96 << 20) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+            return item[0]
+        value = build()
+        size = _nbytes(value)
+        self._items[key] = (value, size)
+        self.used += size
+        while self.used > self.budget and len(self._items) > 1:
+            _, (_, old) = self._items.popitem(last=False)
+            self.used -= old
+        return value
+
+    def retain(self, segment_ids: set[str]) -> None:
+        """Forget the arrays of segments that were merged away."""
+        for key in [k for k in self._items if k[0] not in segment_ids]:  # type: ignore[index]
+            self.used -= self._items.pop(key)[1]
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 96
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value) + 56
+    return 64
+
+
+class SegmentPostings:
+    """Array views of one segment's postings, lengths and sort columns."""
+
+    def __init__(self, leaf: SegmentReader, cache: ArrayCache) -> None:
+        self.leaf = leaf
+        self.cache = cache
+        self.id = leaf.segment().segment_id()
+        self.ndocs = leaf.doc_count_all()
+
+    def has(self, field: str, btext: bytes) -> bool:
+        return (field, btext) in self.leaf
+
+    def weights(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Local docnums (ascending) and term weights (frequency × field boost)."""
+        return self.cache.get(  # type: ignore[no-any-return]
+            (self.id, "w", field, btext), lambda: self._read(field, btext, False)[:2]
+        )
+
+    def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """One row per occurrence: (local docnum, token position)."""
+        return self.cache.get(  # type: ignore[no-any-return]
+            (self.id, "p", field, btext), lambda: self._positions(field, btext)
+        )
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Each document's token count in ``field`` (Whoosh's one-byte approximation)."""
+
+        def build() -> np.ndarray:
+            perdoc = self.leaf._perdoc
+            reader = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            if reader is None:
+                return np.zeros(self.ndocs, dtype=np.float32)
+            raw = np.fromiter((reader[i] for i in range(self.ndocs)), np.uint8, self.ndocs)
+            return _LENGTHS[raw]
+
+        return self.cache.get((self.id, "len", field), build)  # type: ignore[no-any-return]
+
+    def column(self, field: str, dtype: type = np.int64) -> np.ndarray:
+        """A sortable column (e.g. the day number) as one array."""
+
+        def build() -> np.ndarray:
+            if not self.leaf.has_column(field):
+                return np.zeros(self.ndocs, dtype=dtype)
+            reader = self.leaf.column_reader(field, translate=False)
+            return np.fromiter((reader[i] for i in range(self.ndocs)), dtype, self.ndocs)
+
+        return self.cache.get((self.id, "col", field), build)  # type: ignore[no-any-return]
+
+    def _matcher(self, field: str, btext: bytes) -> Any:
+        fmt = self.leaf.schema[field].format
+        # The raw matcher, without the reader's deletion filter: deletions change
+        # while the segment lives, so they are applied by the caller instead.
+        return self.leaf._terms.matcher(field, btext, fmt)
+
+    def _read(
+        self, field: str, btext: bytes, values: bool
+    ) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+        if not self.has(field, btext):
+            return _EMPTY_I, _EMPTY_F, []
+        m = self._matcher(field, btext)
+        ids: list[Any] = []
+        weights: list[Any] = []
+        vals: list[bytes] = []
+        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+            # Block-at-a-time decoding of the on-disk format (up to 128 postings each).
+            while not m._atend:
+                m._read_ids()
+                m._read_weights()
+                ids.append(np.asarray(m._ids, dtype=np.int32))
+                weights.append(np.asarray(m._weights, dtype=np.float32))
+                if values:
+                    m._read_values()
+                    vals.extend(m._values)
+                m._next_block()
+            return np.concatenate(ids), np.concatenate(weights), vals
+        # Short lists are inlined in the term dictionary and come as a plain matcher.
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            if values:
+                vals.append(m.value())
+            m.next()
+        return np.asarray(ids, np.int32), np.asarray(weights, np.float32), vals
+
+    def _positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        ids, _, vals = self._read(field, btext, True)
+        if not len(ids):
+            return _EMPTY_I, _EMPTY_I
+        decode = self.leaf.schema[field].format.decode_positions
+        per_doc = [decode(v) for v in vals]
+        counts = np.fromiter((len(p) for p in per_doc), np.int64, len(per_doc))
+        docs = np.repeat(ids, counts)
+        pos = np.fromiter((x for p in per_doc for x in p), np.int32, int(counts.sum()))
+        return docs, pos
