@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from .enrich.catalogue import Catalogue, Entity
@@ -170,26 +170,40 @@ class Library:
     def _indexer(self):  # type: ignore[no-untyped-def]
         from .pipeline import Indexer
 
-        return Indexer(self.store, self.index, self.enricher, max_bytes=self.max_bytes)
+        recipe = partial(Enricher.default, self.user.changes())
+        return Indexer(self.store, self.index, self.enricher, max_bytes=self.max_bytes,
+                       worker_enricher=recipe)
 
     # -- writing -----------------------------------------------------------------------
     def update(
         self,
         paths: list[Path] | None = None,
         *,
+        changed: list[Path] | None = None,
         progress: ProgressSink = null_sink,
         cancel: CancelToken | None = None,
         lock_timeout: float = 10.0,
     ) -> IndexReport:
-        """Add ``paths`` as sources (if given) and bring the index up to date."""
+        """Add ``paths`` as sources (if given) and bring the index up to date.
+
+        ``changed`` (files or folders a watcher reported) limits the work to them and to
+        the new ``paths``; paths outside the sources are ignored. Without it every
+        source is scanned.
+        """
         with self._writing():
             if paths:
                 self.add_sources(paths)
             with WriteLock(self.folder, timeout=lock_timeout):
+                added = [Path(p).expanduser() for p in paths or []]
+                only = None if changed is None else [*changed, *added]
                 if self.index.needs_rebuild:
                     self.rebuild_index(progress=progress, _locked=True)
+                    # A damaged store was replaced by an empty one: only a full scan
+                    # reads back the sources nothing changed in.
+                    only = None
                 roots = self.sources()
-                return self._indexer().run(roots, progress=progress, cancel=cancel)
+                return self._indexer().run(roots, progress=progress, cancel=cancel,
+                                           only=only)
 
     def rebuild_index(self, *, progress: ProgressSink = null_sink, _locked: bool = False) -> int:
         if not _locked:

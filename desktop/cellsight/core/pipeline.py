@@ -7,38 +7,28 @@ those files (document ids are deterministic, so the re-add replaces, never doubl
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bulk import BULK_MIN, BulkBuild, worker_count
 from .enrich.enricher import Enricher
-from .errors import IngestError
+from .file_outcome import doc_id_for, process_file  # noqa: F401 - doc_id_for re-exported
 from .index.schema import to_fields
+from .index.segments import merge_small
 from .index.whoosh_index import IndexStore
-from .ingest.registry import DEFAULT_MAX_BYTES, parse_bytes
+from .ingest.registry import DEFAULT_MAX_BYTES
 from .model import Document, Failure, IndexReport
 from .progress import CancelToken, Progress, ProgressSink, null_sink
-from .scan import SourceFile, scan, sidecar_for, under_any
+from .scan import Reach, SourceFile, list_folder, scan, scan_tree, targets, under_any
 from .store import DocumentStore, FileRecord
 
 log = logging.getLogger("cellsight.index")
 
 BATCH_DOCS = 1000
 BATCH_SECONDS = 5.0
-
-
-def doc_id_for(path: str, part: int) -> str:
-    return hashlib.blake2b(f"{path}#{part}".encode(), digest_size=8).hexdigest()
-
-
-def _hash(data: bytes, sidecar: Path | None) -> str:
-    h = hashlib.blake2b(data, digest_size=16)
-    if sidecar is not None:
-        h.update(sidecar.read_bytes())
-    return h.hexdigest()
 
 
 @dataclass
@@ -62,8 +52,12 @@ class Indexer:
         enricher_factory: Callable[[], Enricher],
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        worker_enricher: Callable[[], Enricher] | None = None,
     ) -> None:
+        """``worker_enricher`` is a picklable recipe for the enricher; given, large runs
+        are indexed by worker processes (see bulk.py)."""
         self.store = store
+        self.worker_enricher = worker_enricher
         self.index = index
         self._enricher_factory = enricher_factory
         self.max_bytes = max_bytes
@@ -76,13 +70,18 @@ class Indexer:
         progress: ProgressSink = null_sink,
         cancel: CancelToken | None = None,
         prune: bool = True,
+        only: list[Path] | None = None,
     ) -> IndexReport:
-        """Bring the index in line with the files under ``roots``."""
+        """Bring the index in line with the files under ``roots``.
+
+        ``only`` limits the run to what changed (a file-system watcher's report): those
+        files and folders are looked at and compared, the rest of the library is not.
+        """
         t0 = time.monotonic()
         roots = [Path(r).absolute() for r in roots]
         progress(Progress(0, 0, "scanning"))
-        files, self._bad_names = _storable(scan(roots))
-        known = self.store.files()
+        found, known = _survey(self.store, roots, only)
+        files, self._bad_names = _storable(found)
         counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
         failures: list[Failure] = []
         batch = _Batch()
@@ -99,6 +98,17 @@ class Indexer:
         todo = [f for f in files if _changed(known.get(f.path), f)]
         counts["unchanged"] = len(files) - len(todo)
         total = len(todo)
+        n = 0
+        if total >= BULK_MIN and self.worker_enricher is not None and worker_count() > 0:
+            bulk = BulkBuild(self.store, self.index, self.worker_enricher,
+                             max_bytes=self.max_bytes, bad_names=self._bad_names)
+            outcome = bulk.run(todo, known, progress, cancel)
+            for kind, k in outcome.counts.items():
+                if kind in counts:
+                    counts[kind] += k
+            failures.extend(outcome.failures)
+            cancelled, n = outcome.cancelled, sum(outcome.counts.values())
+            todo = []  # every changed file went through the workers
         for n, src in enumerate(todo):
             if cancel is not None and cancel.is_set():
                 cancelled = True
@@ -129,42 +139,16 @@ class Indexer:
     def _process(
         self, src: SourceFile, rec: FileRecord | None, enricher: Enricher, batch: _Batch
     ) -> str:
-        path = Path(src.path)
-        try:
-            if src.path in self._bad_names:
-                raise IngestError(src.path, "the file name is not valid UTF-8 text; rename "
-                                  "the file to index it")
-            if src.size > self.max_bytes:
-                raise IngestError(
-                    src.path,
-                    f"too large ({src.size / 1e6:.1f} MB; the limit is "
-                    f"{self.max_bytes / 1e6:.3g} MB)",  # .3g: a small limit read "0 MB"
-                )
-            try:
-                data = path.read_bytes()
-                # Inside the try: an unreadable (or vanished) sidecar aborted the whole
-                # run with a bare OSError instead of failing this one file.
-                digest = _hash(data, sidecar_for(path))
-            except OSError as exc:
-                raise IngestError(src.path, f"cannot read: {exc.strerror or exc}") from exc
-            if rec is not None and rec.hash == digest and rec.ok:
-                batch.files.append(FileRecord(src.path, src.mtime_ns, src.size, digest, True))
-                return "unchanged"
-            parsed = parse_bytes(path, data)
-        except IngestError as exc:
-            log.info("skipped %s: %s", exc.path, exc.reason)
-            batch.failures.append(Failure(exc.path, exc.reason))
-            batch.deletes.extend(self.store.doc_ids_for_path(src.path))
-            batch.files.append(FileRecord(src.path, src.mtime_ns, src.size, "", False))
-            return "failed"
-        old_ids = set(self.store.doc_ids_for_path(src.path))
-        for p in parsed:
-            doc_id = doc_id_for(src.path, p.part)
-            batch.adds.append(enricher.enrich(doc_id, p))
-            old_ids.discard(doc_id)
-        batch.deletes.extend(old_ids)
-        batch.files.append(FileRecord(src.path, src.mtime_ns, src.size, digest, True))
-        return "updated" if rec is not None else "added"
+        out = process_file(
+            src, rec, self.store.doc_ids_for_path(src.path), enricher,
+            bad_name=src.path in self._bad_names, max_bytes=self.max_bytes,
+        )  # fmt: skip
+        batch.adds.extend(out.docs)
+        batch.deletes.extend(out.deletes)
+        batch.files.append(out.record)
+        if out.failure is not None:
+            batch.failures.append(out.failure)
+        return out.kind
 
     def _flush(self, batch: _Batch) -> None:
         if not batch.size() and not batch.failures:
@@ -176,7 +160,7 @@ class Indexer:
                 writer.delete_by_term("id", doc_id)
             for doc in batch.adds:
                 writer.update_document(**to_fields(doc))
-            writer.commit()
+            writer.commit(mergetype=merge_small)
         except BaseException:
             writer.cancel()
             raise
@@ -271,3 +255,69 @@ def _eta(t0: float, done: int, total: int) -> float | None:
         return None
     elapsed = time.monotonic() - t0
     return elapsed / done * (total - done)
+
+
+def _survey(
+    store: DocumentStore, roots: list[Path], only: list[Path] | None
+) -> tuple[Iterable[SourceFile], dict[str, FileRecord]]:
+    """The files to compare, and the records to compare them with.
+
+    ``known`` holds only records of the part of the library that was looked at: a
+    record in it that is under a root and was not found counts as deleted.
+    """
+    if only is None:
+        return scan(roots), store.files()
+    files: list[SourceFile] = []
+    known: dict[str, FileRecord] = {}
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+    for target in targets(only, roots):
+        if target.reach is Reach.FOLDER:
+            _survey_folder(store, target.path, files, known, seen_dirs, seen_files)
+        else:
+            files += scan_tree(target.path, seen_dirs, seen_files)
+            known.update(store.files_under(_shown(target.path)))
+    return files, known
+
+
+def _survey_folder(
+    store: DocumentStore,
+    folder: str,
+    files: list[SourceFile],
+    known: dict[str, FileRecord],
+    seen_dirs: set[tuple[int, int]],
+    seen_files: set[str],
+) -> None:
+    """A changed folder: its own files, and in full any subfolder the library holds
+    nothing from (created, moved in or renamed). Subfolders it knows are left alone:
+    they have watches of their own, and re-reading them made one save cost a rescan
+    of everything below a source root."""
+    key = _shown(folder)
+    try:
+        found, subdirs = list_folder(folder)
+    except OSError:
+        # Gone (or unreadable, which a full scan skips too) since it was reported.
+        files += scan_tree(folder, seen_dirs, seen_files)
+        known.update(store.files_under(key))
+        return
+    for f in found:
+        if f.path not in seen_files:
+            seen_files.add(f.path)
+            files.append(f)
+    known.update(store.files_in(key))
+    held = store.folders_in(key)
+    present = {_shown(s): s for s in subdirs}
+    for sub in held - present.keys():  # deleted, renamed away, or now a file
+        known.update(store.files_under(sub))
+    for shown, sub in present.items():
+        if shown not in held:
+            files += scan_tree(sub, seen_dirs, seen_files)
+
+
+def _shown(path: str) -> str:
+    """``path`` as the store spells it (see ``_storable``)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path

@@ -1,13 +1,20 @@
-"""Finding the source files under the folders a user added."""
+"""Finding the source files under the folders a user added.
+
+Two ways in: ``scan`` walks every source (a full update), ``targets`` + ``scan_target``
+look only at what a file-system watcher reported (a targeted update). Both list each
+folder once and find sidecars in that listing, so they agree on every file they see.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-SKIP_SUFFIXES = (".meta.json",)
+SIDECAR = ".meta.json"
+SKIP_SUFFIXES = (SIDECAR,)
 
 
 @dataclass(frozen=True)
@@ -18,10 +25,22 @@ class SourceFile:
 
 
 def sidecar_for(path: Path) -> Path | None:
-    for cand in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json")):
+    for cand in (path.with_name(path.name + SIDECAR), path.with_suffix(SIDECAR)):
         if cand != path and cand.is_file():
             return cand
     return None
+
+
+def sidecar_names(name: str) -> tuple[str, str]:
+    """The names ``sidecar_for`` tries, in its order, as plain strings.
+
+    Spelled out rather than built with ``Path.with_suffix`` because a folder walk
+    would otherwise construct two Path objects per file, which was most of the
+    cost of re-scanning unchanged sources.
+    """
+    i = name.rfind(".")
+    stem = name[:i] if 0 < i < len(name) - 1 else name  # Path.suffix's rule
+    return name + SIDECAR, stem + SIDECAR
 
 
 def _entry(path: Path, st: os.stat_result) -> SourceFile:
@@ -38,6 +57,77 @@ def _wanted(name: str) -> bool:
     return not name.startswith(".") and not name.endswith(SKIP_SUFFIXES)
 
 
+def _listed(entry: os.DirEntry[str], sidecars: dict[str, os.DirEntry[str]]) -> SourceFile:
+    st = entry.stat()
+    mtime, size = st.st_mtime_ns, st.st_size
+    if sidecars:  # most folders have none: then no per-file name work at all
+        for cand in sidecar_names(entry.name):
+            side = sidecars.get(cand)
+            if side is not None:
+                sst = side.stat()
+                mtime = max(mtime, sst.st_mtime_ns)
+                size += sst.st_size
+                break
+    return SourceFile(entry.path, mtime, size)
+
+
+def list_folder(folder: str) -> tuple[list[SourceFile], list[str]]:
+    """The wanted files directly in ``folder`` (sorted by name) and its subfolders.
+
+    Raises OSError if the folder cannot be listed; a file that vanishes or cannot be
+    stat'ed while listing is left out.
+    """
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    plain: list[os.DirEntry[str]] = []
+    sidecars: dict[str, os.DirEntry[str]] = {}
+    subdirs: list[str] = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if name.endswith(SIDECAR):
+                if entry.is_file():
+                    sidecars[name] = entry
+            elif entry.is_dir():
+                subdirs.append(entry.path)
+            elif entry.is_file():
+                plain.append(entry)
+        except OSError:
+            continue
+    files: list[SourceFile] = []
+    for entry in plain:
+        try:
+            files.append(_listed(entry, sidecars))
+        except OSError:
+            continue
+    return files, subdirs
+
+
+def _walk(
+    top: str, seen_dirs: set[tuple[int, int]], seen_files: set[str]
+) -> Iterator[SourceFile]:
+    """Depth first, each folder's files before its subfolders, in name order."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:  # a symlink loop, or a folder reached twice
+                continue
+            seen_dirs.add(key)
+            files, subdirs = list_folder(folder)
+        except OSError:
+            continue
+        for f in files:
+            if f.path not in seen_files:
+                seen_files.add(f.path)
+                yield f
+        stack.extend(reversed(subdirs))
+
+
 def scan(roots: Iterable[Path]) -> Iterator[SourceFile]:
     """Yield every candidate file once; symlink loops and unreadable folders are skipped."""
     seen_dirs: set[tuple[int, int]] = set()
@@ -49,31 +139,7 @@ def scan(roots: Iterable[Path]) -> Iterator[SourceFile]:
                 seen_files.add(str(root))
                 yield _entry(root, root.stat())
             continue
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            try:
-                st = folder.stat()
-                key = (st.st_dev, st.st_ino)
-                if key in seen_dirs:
-                    continue
-                seen_dirs.add(key)
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            subdirs = []
-            for entry in entries:
-                if not _wanted(entry.name):
-                    continue
-                try:
-                    if entry.is_dir():
-                        subdirs.append(Path(entry.path))
-                    elif entry.is_file() and entry.path not in seen_files:
-                        seen_files.add(entry.path)
-                        yield _entry(Path(entry.path), entry.stat())
-                except OSError:
-                    continue
-            stack.extend(reversed(subdirs))
+        yield from _walk(str(root), seen_dirs, seen_files)
 
 
 def under_any(path: str, roots: Iterable[Path]) -> bool:
@@ -83,3 +149,93 @@ def under_any(path: str, roots: Iterable[Path]) -> bool:
         if p == root or root in p.parents:
             return True
     return False
+
+
+# -- targeted scans -------------------------------------------------------------------
+class Reach(Enum):
+    TREE = "tree"  # the path and everything below it
+    FOLDER = "folder"  # the folder's own files; subfolders only if they are new
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str
+    reach: Reach
+
+
+def targets(changed: Iterable[Path], roots: Iterable[Path]) -> list[Target]:
+    """What to look at for paths a watcher reported, limited to what ``scan`` would see.
+
+    A changed folder is listed on its own (its known subfolders have watches of their
+    own); a changed file, or a path that no longer exists, is looked at with everything
+    below it, so a vanished folder takes its records along. A changed sidecar re-lists
+    its folder, because the file it describes may be any of several names. Paths
+    outside the sources, or hidden from ``scan``, are dropped.
+    """
+    roots = [Path(r).absolute() for r in roots]
+    found: dict[str, Reach] = {}
+    for raw in changed:
+        for target in _targets_for(Path(raw).absolute(), roots):
+            if found.get(target.path) is not Reach.TREE:
+                found[target.path] = target.reach
+    return _outermost(found)
+
+
+def _targets_for(path: Path, roots: list[Path]) -> list[Target]:
+    if path in roots:
+        return [Target(str(path), _reach(path))]
+    # A source that is a single file has its sidecar next to it, outside every root.
+    out = [Target(str(r), Reach.TREE) for r in roots if _describes(path, r)]
+    if any(r in path.parents and _visible(path, r) for r in roots):
+        if path.name.endswith(SIDECAR):
+            out.append(Target(str(path.parent), Reach.FOLDER))
+        else:
+            out.append(Target(str(path), _reach(path)))
+    elif not out:
+        # A folder holding sources (say, a root's parent) stands for those sources.
+        out = [Target(str(r), Reach.TREE) for r in roots if path in r.parents]
+    return out
+
+
+def _reach(path: Path) -> Reach:
+    return Reach.FOLDER if path.is_dir() else Reach.TREE
+
+
+def _describes(sidecar: Path, root: Path) -> bool:
+    return (
+        sidecar.parent == root.parent
+        and sidecar.name in sidecar_names(root.name)
+        and root.is_file()
+    )
+
+
+def _visible(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts
+    # The last part may be a sidecar: that is a change to the file it describes.
+    return all(_wanted(p) for p in parts[:-1]) and not parts[-1].startswith(".")
+
+
+def _outermost(found: dict[str, Reach]) -> list[Target]:
+    """Drop targets inside a TREE target: that one already covers them."""
+    trees = [Path(p) for p, reach in found.items() if reach is Reach.TREE]
+    out = []
+    for path, reach in sorted(found.items()):
+        p = Path(path)
+        if not any(t in p.parents for t in trees):
+            out.append(Target(path, reach))
+    return out
+
+
+def scan_tree(path: str, seen_dirs: set[tuple[int, int]], seen_files: set[str]) -> list[SourceFile]:
+    """What ``scan`` finds at ``path``: the file itself, everything below a folder, or
+    nothing if it is gone."""
+    p = Path(path)
+    try:
+        if p.is_file():
+            if path in seen_files:
+                return []
+            seen_files.add(path)
+            return [_entry(p, p.stat())]
+    except OSError:
+        return []
+    return list(_walk(path, seen_dirs, seen_files))

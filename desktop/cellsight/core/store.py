@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -117,6 +118,48 @@ class DocumentStore:
         rows = self.conn.execute("SELECT path, mtime_ns, size, hash, ok FROM files")
         return {r[0]: FileRecord(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
 
+    # A targeted update compares only the part of the library it looked at. Paths below
+    # a folder are a key range of the primary-key index, [folder + sep, folder + sep+1),
+    # so these cost what that part holds, not what the whole library holds.
+    def files_under(self, path: str) -> dict[str, FileRecord]:
+        """The record of ``path`` itself and of every file below it."""
+        lo, hi = _below(path)
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE path = ? OR (path > ? AND path < ?)",
+            (path, lo, hi),
+        )
+        return {r[0]: _row_to_file(r) for r in rows}
+
+    def files_in(self, folder: str) -> dict[str, FileRecord]:
+        """The records of the files directly in ``folder`` (not in its subfolders), and
+        of ``folder`` itself in case a file of that name was replaced by the folder."""
+        lo, hi = _below(folder)
+        rows = self.conn.execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE path = ? OR (path > ? AND path < ? "
+            "AND instr(substr(path, ?), ?) = 0)",
+            (folder, lo, hi, len(lo) + 1, os.sep),
+        )
+        return {r[0]: _row_to_file(r) for r in rows}
+
+    def folders_in(self, folder: str) -> set[str]:
+        """The subfolders of ``folder`` (full paths) that hold at least one record.
+
+        Steps from one subfolder to the next through the index instead of reading
+        every record below ``folder``: a source root can hold the whole library.
+        """
+        lo, hi = _below(folder)
+        found: set[str] = set()
+        cursor = lo
+        sql = ("SELECT path FROM files WHERE path >= ? AND path < ? "
+               "AND instr(substr(path, ?), ?) > 0 ORDER BY path LIMIT 1")
+        while True:
+            row = self.conn.execute(sql, (cursor, hi, len(lo) + 1, os.sep)).fetchone()
+            if row is None:
+                return found
+            sub = lo + row[0][len(lo):].split(os.sep, 1)[0]
+            found.add(sub)
+            cursor = _below(sub)[1]
+
     def put_file(self, rec: FileRecord) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
@@ -137,16 +180,17 @@ class DocumentStore:
         return [r[0] for r in rows]
 
     def put_document(self, doc: Document) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
-            (
-                doc.id,
-                doc.parsed.path,
-                doc.parsed.part,
-                json.dumps(parsed_to_dict(doc.parsed), ensure_ascii=False),
-                enrichment_to_json(doc),
-            ),
-        )
+        self.put_rows([document_row(doc)])
+
+    def put_rows(self, rows: Iterable[DocumentRow]) -> None:
+        """Documents already serialised (by a bulk-build worker process)."""
+        self.conn.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)", rows)
+
+    def ids_by_path(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for path, doc_id in self.conn.execute("SELECT path, id FROM documents"):
+            out.setdefault(path, []).append(doc_id)
+        return out
 
     def put_enrichment(self, doc: Document) -> None:
         self.conn.execute(
@@ -216,6 +260,19 @@ class DocumentStore:
         return [Failure(r[0], r[1], dt.datetime.fromisoformat(r[2])) for r in rows]
 
 
+DocumentRow = tuple[str, str, int, str, str]
+
+
+def document_row(doc: Document) -> DocumentRow:
+    return (
+        doc.id,
+        doc.parsed.path,
+        doc.parsed.part,
+        json.dumps(parsed_to_dict(doc.parsed), ensure_ascii=False),
+        enrichment_to_json(doc),
+    )
+
+
 @dataclass(frozen=True)
 class HitRow:
     id: str
@@ -242,6 +299,20 @@ SELECT json_extract(parsed, '$.path'), json_extract(parsed, '$.kind'),
          WHERE json_extract(e.value, '$[2]') = 'company')
 FROM documents WHERE id = ?
 """
+
+
+_FILE_COLS = "path, mtime_ns, size, hash, ok"
+
+
+def _row_to_file(row: tuple[str, int, int, str, int]) -> FileRecord:
+    return FileRecord(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def _below(folder: str) -> tuple[str, str]:
+    """The key range holding every path below ``folder``: [lo, hi)."""
+    folder = folder.rstrip(os.sep) or os.sep  # "/" itself must not become ""
+    lo = folder if folder.endswith(os.sep) else folder + os.sep
+    return lo, lo[:-1] + chr(ord(os.sep) + 1)
 
 
 def _row_to_doc(row: tuple[str, str, str]) -> Document:

@@ -13,7 +13,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 from ..model import Document
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: no spelling field (suggestions come from body terms)
 
 # Facet field -> entity type it is filled from (None: filled specially).
 ENTITY_FACETS: dict[str, str] = {
@@ -37,7 +37,7 @@ def build_schema() -> Schema:
     fields = {
         "id": ID(stored=True, unique=True),
         "title": TEXT(analyzer=ana, stored=True, field_boost=2.5),
-        "body": TEXT(analyzer=ana, spelling=True),
+        "body": TEXT(analyzer=ana),
         "author": TEXT(stored=True),
         "date": DATETIME(stored=True),
         # Day number for sorting; undated documents get 0 so "newest first" puts them last.

@@ -6,6 +6,7 @@ by every query until the index changes.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,9 @@ from .facets import FacetTable
 from .highlight import snippet
 from .parser import QueryBuilder, is_browse
 from .postings import ArrayCache
+from .suggest import FIELD, suggest
 
+log = logging.getLogger("cellsight.search")
 FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
                 "product", "source", "year")
 AliasLookup = Callable[[str, str], str | None]
@@ -165,13 +168,18 @@ class Searcher:
         )  # fmt: skip
 
     def _suggest(self, s: WSearcher, q: wq.Query, text: str) -> str | None:
+        def sample_text(btext: bytes) -> str | None:
+            m = s.reader().postings(FIELD, btext)
+            if not m.is_active():
+                return None
+            row = self.store.hit_row(s.stored_fields(m.id())["id"])
+            return row.text if row is not None else None
+
         try:
-            corrected = s.correct_query(q, text, prefix=1, maxdist=2)
-        except Exception:  # noqa: BLE001 - a suggestion is a nicety, never an error
+            return suggest(s, q, text, sample_text)
+        except Exception:
+            log.exception("spelling suggestion failed for %r", text)
             return None
-        if corrected.query != q and corrected.string and corrected.string != text:
-            return corrected.string
-        return None
 
     def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
         with self._lock:

@@ -1,0 +1,191 @@
+"""Bulk builds: many changed files indexed by worker processes, a segment per job.
+
+Whoosh writes postings in pure Python, so one process indexes ~100 documents a
+second and holds the GIL while doing it. For a large run, spawned workers read,
+parse, enrich and write finished segments in parallel; this process only moves
+each segment into the index, commits, and inserts the rows the worker serialised.
+Crash safety is the same as in-process: a job's index commit precedes its store
+commit, and a worker's unfinished segment lives in a scratch folder that the next
+run clears.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bulk_worker import Job, JobResult, init_worker, run_job
+from .enrich.enricher import Enricher
+from .index.segments import commit_with_segments
+from .index.whoosh_index import IndexStore
+from .model import Failure
+from .progress import CancelToken, Progress, ProgressSink
+from .scan import SourceFile
+from .store import DocumentStore, FileRecord
+
+BULK_MIN = 300  # fewer changed files than this are not worth starting processes
+FIRST_JOB = 100  # small first jobs put the first results on screen quickly
+MAX_JOB = 2500  # larger jobs mean fewer, larger segments
+SCRATCH = "building"
+
+
+def worker_count() -> int:
+    configured = os.environ.get("CELLSIGHT_INDEX_WORKERS")
+    if configured is not None and configured.isdigit():
+        return int(configured)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def job_sizes(total: int, workers: int) -> list[int]:
+    """Doubling from FIRST_JOB up to MAX_JOB, then equal shares of the rest so every
+    worker is busy until the end; never tiny jobs (each is a segment and a commit)."""
+    sizes: list[int] = []
+    left, size = total, FIRST_JOB
+    while left > 0:
+        size = min(size, MAX_JOB)
+        if size * workers >= left:
+            # The tail: one job per worker, split evenly.
+            share = -(-left // max(1, workers))
+            while left > 0:
+                take = min(share, left)
+                sizes.append(take)
+                left -= take
+            break
+        take = size
+        sizes.append(take)
+        left -= take
+        size *= 2
+    return sizes
+
+
+@dataclass
+class BulkOutcome:
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    cancelled: bool = False
+
+
+class BulkBuild:
+    def __init__(
+        self,
+        store: DocumentStore,
+        index: IndexStore,
+        make_enricher: Callable[[], Enricher],
+        *,
+        max_bytes: int,
+        bad_names: set[str],
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.make_enricher = make_enricher
+        self.max_bytes = max_bytes
+        self.bad_names = frozenset(bad_names)
+        self.scratch = index.folder.parent / SCRATCH
+
+    def run(
+        self,
+        todo: list[SourceFile],
+        known: dict[str, FileRecord],
+        progress: ProgressSink,
+        cancel: CancelToken | None,
+    ) -> BulkOutcome:
+        t0 = time.monotonic()
+        out = BulkOutcome()
+        shutil.rmtree(self.scratch, ignore_errors=True)  # an earlier run's leftovers
+        self.scratch.mkdir(parents=True)
+        stored = self.store.ids_by_path()
+        with self.index.index.searcher() as s:
+            # Ids the index holds, including any a crash left without a store row.
+            self._indexed = {t.decode() for t in s.reader().lexicon("id")}
+        jobs, start = [], 0
+        workers = worker_count()
+        for n, size in enumerate(job_sizes(len(todo), workers)):
+            part = todo[start : start + size]
+            start += size
+            jobs.append(Job(n, tuple(part), tuple(known.get(f.path) for f in part),
+                            tuple(tuple(stored.get(f.path, ())) for f in part),
+                            self.bad_names, self.max_bytes))  # fmt: skip
+        ctx = multiprocessing.get_context("spawn")
+        queue, stop = ctx.Queue(), ctx.Event()
+        done = 0
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=init_worker,
+                initargs=(self.make_enricher, str(self.scratch), queue, stop),
+            ) as pool:  # fmt: skip
+                pending: set[Future[JobResult]] = {pool.submit(run_job, j) for j in jobs}
+                while pending:
+                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    done += _drain(queue)
+                    progress(Progress(done, len(todo), "indexing", None,
+                                      _eta(t0, done, len(todo))))  # fmt: skip
+                    if cancel is not None and cancel.is_set() and not stop.is_set():
+                        stop.set()
+                        out.cancelled = True
+                        for f in pending:
+                            f.cancel()
+                    for f in finished:
+                        if not f.cancelled():
+                            self._commit(f.result(), out)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        return out
+
+    def _commit(self, res: JobResult, out: BulkOutcome) -> None:
+        for kind, n in res.counts.items():
+            out.counts[kind] = out.counts.get(kind, 0) + n
+        out.failures.extend(res.failures)
+        out.cancelled |= res.cancelled
+        if res.cancelled:
+            return  # nothing of a cancelled job is kept; the next run redoes its files
+        moved = [self.index.folder / Path(p).name for p in res.segment_files]
+        for src, dst in zip(res.segment_files, moved, strict=True):
+            os.replace(src, dst)
+        writer = self.index.writer()
+        try:
+            for doc_id in res.deletes:
+                writer.delete_by_term("id", doc_id)
+            for doc_id in res.added_ids:
+                if doc_id in self._indexed:  # re-added: the old version goes
+                    writer.delete_by_term("id", doc_id)
+            commit_with_segments(writer, [res.segment] if res.segment is not None else [])
+        except BaseException:
+            writer.cancel()
+            for p in moved:
+                p.unlink(missing_ok=True)
+            raise
+        self.store.begin()
+        try:
+            self.store.delete_documents(res.deletes)
+            self.store.put_rows(res.rows)
+            for rec in res.records:
+                self.store.put_file(rec)
+                if rec.ok:
+                    self.store.clear_failure(rec.path)
+            for failure in res.failures:
+                self.store.put_failure(failure.path, failure.reason)
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+
+
+def _drain(queue: multiprocessing.Queue) -> int:  # type: ignore[type-arg]
+    n = 0
+    while True:
+        try:
+            n += queue.get_nowait()
+        except Exception:  # noqa: BLE001 - queue.Empty; the queue module differs per context
+            return n
+
+
+def _eta(t0: float, done: int, total: int) -> float | None:
+    if done < 3 or total <= done:
+        return None
+    return (time.monotonic() - t0) / done * (total - done)

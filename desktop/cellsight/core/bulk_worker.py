@@ -1,0 +1,118 @@
+"""The worker side of a bulk build: files in, one finished Whoosh segment out.
+
+Runs in a spawned process (never forked: the parent may be a Qt process). Each
+worker keeps a private, empty Whoosh index in a scratch folder beside the real one
+and writes every job's documents into a new segment there; the parent moves the
+segment file into the index and lists it in a commit. Documents travel back already
+serialised as store rows, so the parent only inserts them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .enrich.enricher import Enricher
+from .file_outcome import process_file
+from .index.schema import build_schema, to_fields
+from .model import Failure
+from .scan import SourceFile
+from .store import DocumentRow, FileRecord, document_row
+
+INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
+WRITER_MB = 192
+
+
+@dataclass(frozen=True)
+class Job:
+    number: int
+    files: tuple[SourceFile, ...]
+    records: tuple[FileRecord | None, ...]  # the store's record of each file, if any
+    old_ids: tuple[tuple[str, ...], ...]  # documents stored for each file
+    bad_names: frozenset[str]
+    max_bytes: int
+
+
+@dataclass
+class JobResult:
+    number: int
+    segment: Any = None  # whoosh Segment, or None when no document was added
+    segment_files: tuple[str, ...] = ()  # its files, in the worker's scratch folder
+    rows: list[DocumentRow] = field(default_factory=list)
+    added_ids: list[str] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    records: list[FileRecord] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+class _State:
+    enricher: Enricher
+    ix: Any
+    folder: str
+    progress: Any  # multiprocessing queue of finished-file counts
+    cancel: Any  # multiprocessing event
+
+
+_state = _State()
+
+
+def init_worker(
+    make_enricher: Callable[[], Enricher], scratch_root: str, progress: Any, cancel: Any
+) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    from .index import whoosh_patches  # noqa: F401 - same fixes as the parent
+
+    _state.enricher = make_enricher()
+    _state.folder = tempfile.mkdtemp(prefix=f"w{os.getpid()}-", dir=scratch_root)
+    storage = FileStorage(_state.folder, supports_mmap=False)
+    _state.ix = storage.create_index(build_schema(), indexname=INDEX_NAME)
+    _state.progress = progress
+    _state.cancel = cancel
+
+
+def run_job(job: Job) -> JobResult:
+    from whoosh.writing import SegmentWriter
+
+    res = JobResult(job.number)
+    writer = SegmentWriter(_state.ix, _lk=False, limitmb=WRITER_MB)
+    try:
+        done = 0
+        for src, rec, old in zip(job.files, job.records, job.old_ids, strict=True):
+            if _state.cancel.is_set():
+                res.cancelled = True
+                break
+            out = process_file(src, rec, list(old), _state.enricher,
+                               bad_name=src.path in job.bad_names, max_bytes=job.max_bytes)
+            for doc in out.docs:
+                writer.add_document(**to_fields(doc))
+                res.rows.append(document_row(doc))
+                res.added_ids.append(doc.id)
+            res.deletes.extend(out.deletes)
+            res.records.append(out.record)
+            if out.failure is not None:
+                res.failures.append(out.failure)
+            res.counts[out.kind] = res.counts.get(out.kind, 0) + 1
+            done += 1
+            if done % 20 == 0:
+                _state.progress.put(20)
+        _state.progress.put(done % 20)
+        if res.cancelled or not res.added_ids:
+            writer.cancel()
+            return res
+        segment = writer._finalize_segment()
+        writer._finish()
+    except BaseException:
+        writer.cancel()
+        raise
+    res.segment = segment
+    prefix = segment.segment_id() + "."
+    res.segment_files = tuple(
+        os.path.join(_state.folder, n) for n in os.listdir(_state.folder) if n.startswith(prefix)
+    )
+    return res

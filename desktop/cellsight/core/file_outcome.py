@@ -1,0 +1,96 @@
+"""What indexing one source file produces: documents, records and failures.
+
+Shared by the in-process indexer and the bulk-build worker processes, so a file
+gives the same result whichever of them reads it. Pure: reads the file, touches
+neither the index nor the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .enrich.enricher import Enricher
+from .errors import IngestError
+from .ingest.registry import parse_bytes
+from .model import Document, Failure
+from .scan import SourceFile, sidecar_for
+from .store import FileRecord
+
+log = logging.getLogger("cellsight.index")
+
+
+def doc_id_for(path: str, part: int) -> str:
+    return hashlib.blake2b(f"{path}#{part}".encode(), digest_size=8).hexdigest()
+
+
+def content_hash(data: bytes, sidecar: Path | None) -> str:
+    h = hashlib.blake2b(data, digest_size=16)
+    if sidecar is not None:
+        h.update(sidecar.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class FileOutcome:
+    kind: str  # "added", "updated", "unchanged" or "failed"
+    record: FileRecord
+    docs: list[Document] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)  # stored ids the file no longer has
+    failure: Failure | None = None
+
+
+def process_file(
+    src: SourceFile,
+    rec: FileRecord | None,
+    old_ids: list[str],
+    enricher: Enricher,
+    *,
+    bad_name: bool,
+    max_bytes: int,
+) -> FileOutcome:
+    """Read, parse and enrich one file; ``old_ids`` are the documents stored for it."""
+    path = Path(src.path)
+    try:
+        if bad_name:
+            raise IngestError(src.path, "the file name is not valid UTF-8 text; rename "
+                              "the file to index it")
+        if src.size > max_bytes:
+            raise IngestError(
+                src.path,
+                f"too large ({src.size / 1e6:.1f} MB; the limit is "
+                f"{max_bytes / 1e6:.3g} MB)",  # .3g: a small limit read "0 MB"
+            )
+        try:
+            data = path.read_bytes()
+            # Inside the try: an unreadable (or vanished) sidecar aborted the whole
+            # run with a bare OSError instead of failing this one file.
+            digest = content_hash(data, sidecar_for(path))
+        except OSError as exc:
+            raise IngestError(src.path, f"cannot read: {exc.strerror or exc}") from exc
+        if rec is not None and rec.hash == digest and rec.ok:
+            return FileOutcome("unchanged", FileRecord(src.path, src.mtime_ns, src.size,
+                                                       digest, True))
+        parsed = parse_bytes(path, data)
+    except IngestError as exc:
+        log.info("skipped %s: %s", exc.path, exc.reason)
+        return FileOutcome(
+            "failed",
+            FileRecord(src.path, src.mtime_ns, src.size, "", False),
+            deletes=list(old_ids),
+            failure=Failure(exc.path, exc.reason),
+        )
+    remaining = set(old_ids)
+    docs = []
+    for p in parsed:
+        doc_id = doc_id_for(src.path, p.part)
+        docs.append(enricher.enrich(doc_id, p))
+        remaining.discard(doc_id)
+    return FileOutcome(
+        "updated" if rec is not None else "added",
+        FileRecord(src.path, src.mtime_ns, src.size, digest, True),
+        docs=docs,
+        deletes=sorted(remaining),
+    )

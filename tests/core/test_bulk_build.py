@@ -1,0 +1,159 @@
+"""Bulk builds in worker processes give the same library as the in-process indexer."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from cellsight.core import pipeline
+from cellsight.core.bulk import MAX_JOB, job_sizes
+from cellsight.core.index.segments import SMALL_PILE
+from cellsight.core.library import Library
+from cellsight.core.model import SearchRequest
+from cellsight.core.progress import CancelToken, Progress
+
+WORDS = ("lithium cobalt nickel graphite cathode anode refinery gigafactory tariff "
+         "recycling sodium storage demand price contract licensing plant export").split()
+COMPANIES = ("CATL", "BYD", "Tesla", "Albemarle", "Ganfeng Lithium", "LG Energy Solution")
+QUERIES = ("lithium", "cobalt refinery", '"energy storage"', "company:CATL", "date:2024",
+           "nickel OR graphite", "lith*", "battery NOT sodium")
+
+
+def _corpus(folder: Path, n: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 120)))
+        company = rng.choice(COMPANIES)
+        year = rng.randint(2021, 2025)
+        (folder / f"a{i:04d}.txt").write_text(
+            f"Title: {company} report {i}\nDate: {year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+            f"\nSource: Wire\n\n{company} said energy storage {words}. {words[:80]}.\n",
+            encoding="utf-8",
+        )
+    (folder / "junk.txt").write_bytes(bytes(range(256)) * 40)  # binary: must fail, not crash
+
+
+def _snapshot(lib: Library) -> dict[str, object]:
+    out: dict[str, object] = {"count": lib.count()}
+    for q in QUERIES:
+        res = lib.search(SearchRequest(query=q, limit=500))
+        out[q] = (res.total, sorted(h.id for h in res.hits),
+                  {f: sorted((c.value, c.count) for c in v) for f, v in res.facets.items()})
+    return out
+
+
+@pytest.fixture
+def small_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers for runs of 20+ files, so tests stay small and quick.
+    monkeypatch.setattr(pipeline, "BULK_MIN", 20)
+    monkeypatch.setenv("CELLSIGHT_INDEX_WORKERS", "2")
+
+
+def test_job_sizes_cover_everything_and_stay_bounded() -> None:
+    for total in (1, 20, 299, 1000, 12345, 50000):
+        for workers in (1, 2, 8):
+            sizes = job_sizes(total, workers)
+            assert sum(sizes) == total
+            assert all(0 < s <= MAX_JOB for s in sizes)
+    assert job_sizes(50000, 2)[0] == 100  # first results arrive early
+
+
+def test_bulk_build_equals_in_process_build(tmp_path: Path, small_bulk: None,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _corpus(tmp_path / "src", 150)
+    with Library(tmp_path / "bulk") as lib:
+        report = lib.update([tmp_path / "src"])
+        assert (report.added, len(report.failed)) == (150, 1)
+        assert "junk.txt" in report.failed[0].path
+        assert not (tmp_path / "bulk" / "building").exists()  # scratch folder cleared
+        bulk = _snapshot(lib)
+    monkeypatch.setenv("CELLSIGHT_INDEX_WORKERS", "0")
+    with Library(tmp_path / "single") as lib:
+        lib.update([tmp_path / "src"])
+        single = _snapshot(lib)
+    assert bulk == single
+    assert bulk["count"] == 150
+
+
+def test_bulk_updates_replace_and_prune(tmp_path: Path, small_bulk: None) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 60)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([src])
+        _corpus(src, 60, seed=99)  # every file rewritten: a second bulk run
+        for p in list(src.glob("a000*.txt")):
+            p.unlink()
+        report = lib.update()
+        assert report.updated == 50 and report.removed == 10
+        assert lib.count() == 50
+        # No document twice: every hit id is unique and the index agrees with the store.
+        res = lib.search(SearchRequest(query="", limit=1000))
+        assert res.total == 50 == len({h.id for h in res.hits})
+        assert lib.update().unchanged == 51
+
+
+def test_cancelled_bulk_run_keeps_a_consistent_library(tmp_path: Path,
+                                                       small_bulk: None) -> None:
+    _corpus(tmp_path / "src", 400)
+    cancel = CancelToken()
+    seen = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.done > 0 and not seen.is_set():
+            seen.set()
+            cancel.cancel()
+
+    with Library(tmp_path / "lib") as lib:
+        first = lib.update([tmp_path / "src"], progress=progress, cancel=cancel)
+        assert first.cancelled
+        partial = lib.count()
+        assert partial < 400
+        assert lib.search(SearchRequest(query="", limit=1)).total == partial
+        second = lib.update()
+        assert lib.count() == 400
+        assert second.added == 400 - partial
+
+
+def test_leftover_scratch_folder_from_a_crash_is_cleared(tmp_path: Path,
+                                                         small_bulk: None) -> None:
+    _corpus(tmp_path / "src", 30)
+    scratch = tmp_path / "lib" / "building" / "w123-dead"
+    scratch.mkdir(parents=True)
+    (scratch / "main_deadbeef.seg").write_bytes(b"half a segment")
+    with Library(tmp_path / "lib") as lib:
+        lib.update([tmp_path / "src"])
+        assert lib.count() == 30
+    assert not (tmp_path / "lib" / "building").exists()
+
+
+def test_small_commits_do_not_pile_up_segments(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CELLSIGHT_INDEX_WORKERS", "0")
+    src = tmp_path / "src"
+    src.mkdir()
+    with Library(tmp_path / "lib") as lib:
+        lib.update([src])
+        for i in range(SMALL_PILE * 3):
+            (src / f"n{i}.txt").write_text(f"Note {i}\n\nlithium note number {i}\n")
+            lib.update()
+        with lib.index.index.searcher() as s:
+            segments = len(s.reader().leaf_readers())
+        assert segments < SMALL_PILE + 1
+        assert lib.search(SearchRequest(query="lithium", limit=100)).total == SMALL_PILE * 3
+
+
+def test_bulk_build_of_the_seeds_copy(tmp_path: Path, seeds: Path, small_bulk: None,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real formats (HTML, payload JSON with prices) through the workers.
+    monkeypatch.setattr(pipeline, "BULK_MIN", 2)
+    shutil.copytree(seeds, tmp_path / "seeds")
+    with Library(tmp_path / "lib") as lib:
+        report = lib.update([tmp_path / "seeds"])
+        assert report.added == 4 and not report.failed
+        assert lib.prices().series  # the payload's price indices reached the store
+        assert lib.search(SearchRequest(query="licensing")).total >= 2
