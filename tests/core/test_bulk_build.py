@@ -157,3 +157,34 @@ def test_bulk_build_of_the_seeds_copy(tmp_path: Path, seeds: Path, small_bulk: N
         assert report.added == 4 and not report.failed
         assert lib.prices().series  # the payload's price indices reached the store
         assert lib.search(SearchRequest(query="licensing")).total >= 2
+
+
+def test_rebuild_and_reenrich_through_workers(tmp_path: Path, small_bulk: None) -> None:
+    from cellsight.core.enrich.catalogue import Entity
+
+    _corpus(tmp_path / "src", 80)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([tmp_path / "src"])
+        before = _snapshot(lib)
+        assert lib.rebuild_index() == 80
+        assert _snapshot(lib) == before
+        assert not (tmp_path / "lib" / "index" / "cellsight-rebuilding").exists()
+        # A user entity reaches every stored document through the workers.
+        lib.add_entity(Entity(id="user-ess", type="product", name="Stationary Storage",
+                              aliases=("energy storage",), exact=(), ticker=None, series=()))
+        assert lib.apply_catalogue_changes() == 80
+        res = lib.search(SearchRequest(query='product:"Stationary Storage"', limit=200))
+        assert res.total == 80
+        assert lib.count() == 80 == lib.search(SearchRequest(query="", limit=1)).total
+
+
+def test_an_unfinished_rebuild_is_redone_on_open(tmp_path: Path) -> None:
+    _corpus(tmp_path / "src", 5)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([tmp_path / "src"])
+        lib.index.mark_rebuilding(True)  # as if killed between two rebuild commits
+    with Library(tmp_path / "lib") as lib:
+        assert lib.index.needs_rebuild
+        lib.update()
+        assert lib.search(SearchRequest(query="", limit=1)).total == 5
+        assert not lib.index.needs_rebuild

@@ -69,6 +69,7 @@ class BulkOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     cancelled: bool = False
+    done: int = 0  # files or documents the workers finished
 
 
 class BulkBuild:
@@ -95,36 +96,62 @@ class BulkBuild:
         progress: ProgressSink,
         cancel: CancelToken | None,
     ) -> BulkOutcome:
-        t0 = time.monotonic()
-        out = BulkOutcome()
-        shutil.rmtree(self.scratch, ignore_errors=True)  # an earlier run's leftovers
-        self.scratch.mkdir(parents=True)
+        """Index changed source files."""
         stored = self.store.ids_by_path()
-        with self.index.index.searcher() as s:
-            # Ids the index holds, including any a crash left without a store row.
-            self._indexed = {t.decode() for t in s.reader().lexicon("id")}
         jobs, start = [], 0
-        workers = worker_count()
-        for n, size in enumerate(job_sizes(len(todo), workers)):
+        for n, size in enumerate(job_sizes(len(todo), worker_count())):
             part = todo[start : start + size]
             start += size
             jobs.append(Job(n, tuple(part), tuple(known.get(f.path) for f in part),
                             tuple(tuple(stored.get(f.path, ())) for f in part),
                             self.bad_names, self.max_bytes))  # fmt: skip
+        return self._execute(jobs, len(todo), "indexing", progress, cancel)
+
+    def run_stored(
+        self,
+        ids: list[str],
+        mode: str,
+        progress: ProgressSink,
+        cancel: CancelToken | None,
+    ) -> BulkOutcome:
+        """Index stored documents again: ``mode`` "reindex" as they are (into an empty
+        index), "reenrich" with the current catalogue first."""
+        jobs, start = [], 0
+        for n, size in enumerate(job_sizes(len(ids), worker_count())):
+            jobs.append(Job(n, mode=mode, doc_ids=tuple(ids[start : start + size]),
+                            store_path=str(self.store.path)))  # fmt: skip
+            start += size
+        stage = "updating entities" if mode == "reenrich" else "rebuilding index"
+        return self._execute(jobs, len(ids), stage, progress, cancel)
+
+    def _execute(
+        self,
+        jobs: list[Job],
+        total: int,
+        stage: str,
+        progress: ProgressSink,
+        cancel: CancelToken | None,
+    ) -> BulkOutcome:
+        t0 = time.monotonic()
+        out = BulkOutcome()
+        shutil.rmtree(self.scratch, ignore_errors=True)  # an earlier run's leftovers
+        self.scratch.mkdir(parents=True)
+        with self.index.index.searcher() as s:
+            # Ids the index holds, including any a crash left without a store row.
+            self._indexed = {t.decode() for t in s.reader().lexicon("id")}
         ctx = multiprocessing.get_context("spawn")
         queue, stop = ctx.Queue(), ctx.Event()
         done = 0
         try:
             with ProcessPoolExecutor(
-                workers, mp_context=ctx, initializer=init_worker,
+                worker_count(), mp_context=ctx, initializer=init_worker,
                 initargs=(self.make_enricher, str(self.scratch), queue, stop),
             ) as pool:  # fmt: skip
                 pending: set[Future[JobResult]] = {pool.submit(run_job, j) for j in jobs}
                 while pending:
                     finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     done += _drain(queue)
-                    progress(Progress(done, len(todo), "indexing", None,
-                                      _eta(t0, done, len(todo))))  # fmt: skip
+                    progress(Progress(done, total, stage, None, _eta(t0, done, total)))
                     if cancel is not None and cancel.is_set() and not stop.is_set():
                         stop.set()
                         out.cancelled = True
@@ -135,6 +162,7 @@ class BulkBuild:
                             self._commit(f.result(), out)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        out.done = done
         return out
 
     def _commit(self, res: JobResult, out: BulkOutcome) -> None:
@@ -164,6 +192,7 @@ class BulkBuild:
         try:
             self.store.delete_documents(res.deletes)
             self.store.put_rows(res.rows)
+            self.store.put_enrichments(res.enrichments)
             for rec in res.records:
                 self.store.put_file(rec)
                 if rec.ok:

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .enrich.enricher import Enricher
@@ -29,11 +30,16 @@ WRITER_MB = 192
 @dataclass(frozen=True)
 class Job:
     number: int
-    files: tuple[SourceFile, ...]
-    records: tuple[FileRecord | None, ...]  # the store's record of each file, if any
-    old_ids: tuple[tuple[str, ...], ...]  # documents stored for each file
-    bad_names: frozenset[str]
-    max_bytes: int
+    files: tuple[SourceFile, ...] = ()
+    records: tuple[FileRecord | None, ...] = ()  # the store's record of each file, if any
+    old_ids: tuple[tuple[str, ...], ...] = ()  # documents stored for each file
+    bad_names: frozenset[str] = frozenset()
+    max_bytes: int = 0
+    # Stored documents to index again ("reindex") or to re-enrich first ("reenrich"),
+    # read from the store at ``store_path``.
+    mode: str = "files"
+    doc_ids: tuple[str, ...] = ()
+    store_path: str = ""
 
 
 @dataclass
@@ -42,6 +48,7 @@ class JobResult:
     segment: Any = None  # whoosh Segment, or None when no document was added
     segment_files: tuple[str, ...] = ()  # its files, in the worker's scratch folder
     rows: list[DocumentRow] = field(default_factory=list)
+    enrichments: list[tuple[str, str]] = field(default_factory=list)  # (json, id) updates
     added_ids: list[str] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     records: list[FileRecord] = field(default_factory=list)
@@ -82,6 +89,9 @@ def run_job(job: Job) -> JobResult:
     res = JobResult(job.number)
     writer = SegmentWriter(_state.ix, _lk=False, limitmb=WRITER_MB)
     try:
+        if job.mode != "files":
+            _stored(job, writer, res)
+            return _finish(writer, res)
         done = 0
         for src, rec, old in zip(job.files, job.records, job.old_ids, strict=True):
             if _state.cancel.is_set():
@@ -102,14 +112,41 @@ def run_job(job: Job) -> JobResult:
             if done % 20 == 0:
                 _state.progress.put(20)
         _state.progress.put(done % 20)
-        if res.cancelled or not res.added_ids:
-            writer.cancel()
-            return res
-        segment = writer._finalize_segment()
-        writer._finish()
+        return _finish(writer, res)
     except BaseException:
         writer.cancel()
         raise
+
+
+def _stored(job: Job, writer: Any, res: JobResult) -> None:
+    from .serialize import enrichment_to_json
+    from .store import DocumentStore
+
+    store = DocumentStore(Path(job.store_path))
+    try:
+        for n, doc in enumerate(store.documents(job.doc_ids), 1):
+            if _state.cancel.is_set():
+                res.cancelled = True
+                return
+            if job.mode == "reenrich":
+                doc = _state.enricher.enrich(doc.id, doc.parsed)
+                res.enrichments.append((enrichment_to_json(doc), doc.id))
+            writer.add_document(**to_fields(doc))
+            res.added_ids.append(doc.id)
+            if n % 50 == 0:
+                _state.progress.put(50)
+        _state.progress.put(len(res.added_ids) % 50)
+    finally:
+        store.close()
+
+
+def _finish(writer: Any, res: JobResult) -> JobResult:
+    """Finalise the job's segment (none when cancelled or nothing was added)."""
+    if res.cancelled or not res.added_ids:
+        writer.cancel()
+        return res
+    segment = writer._finalize_segment()
+    writer._finish()
     res.segment = segment
     prefix = segment.segment_id() + "."
     res.segment_files = tuple(

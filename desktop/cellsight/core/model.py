@@ -177,6 +177,9 @@ class SearchRequest:
     offset: int = 0
     with_facets: bool = True
     facet_limit: int | None = None  # None: every value
+    # Search-as-you-type: the word being typed at the end also matches as a prefix,
+    # so "lit" already finds lithium.
+    typing: bool = False
 
 
 @dataclass(frozen=True)

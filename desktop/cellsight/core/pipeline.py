@@ -99,9 +99,8 @@ class Indexer:
         counts["unchanged"] = len(files) - len(todo)
         total = len(todo)
         n = 0
-        if total >= BULK_MIN and self.worker_enricher is not None and worker_count() > 0:
-            bulk = BulkBuild(self.store, self.index, self.worker_enricher,
-                             max_bytes=self.max_bytes, bad_names=self._bad_names)
+        bulk = self._bulk() if total >= BULK_MIN else None
+        if bulk is not None:
             outcome = bulk.run(todo, known, progress, cancel)
             for kind, k in outcome.counts.items():
                 if kind in counts:
@@ -182,6 +181,12 @@ class Indexer:
             self.store.rollback()
             raise
 
+    def _bulk(self) -> BulkBuild | None:
+        if self.worker_enricher is None or worker_count() == 0:
+            return None
+        return BulkBuild(self.store, self.index, self.worker_enricher,
+                         max_bytes=self.max_bytes, bad_names=self._bad_names)  # fmt: skip
+
     def reenrich(
         self,
         enricher: Enricher,
@@ -189,7 +194,16 @@ class Indexer:
         progress: ProgressSink = null_sink,
         cancel: CancelToken | None = None,
     ) -> int:
-        """Re-apply the catalogue to stored documents without reading source files."""
+        """Re-apply the catalogue to stored documents without reading source files.
+
+        ``enricher`` is used in-process; worker processes build theirs from the
+        ``worker_enricher`` recipe, which the library makes from the same catalogue.
+        """
+        bulk = self._bulk()
+        if bulk is not None and self.store.count() >= BULK_MIN:
+            outcome = bulk.run_stored(self.store.all_ids_sorted(), "reenrich", progress, cancel)
+            progress(Progress(outcome.done, outcome.done, "done"))
+            return outcome.done
         docs = list(self.store.documents())
         batch = _Batch()
         for n, doc in enumerate(docs):
@@ -208,6 +222,12 @@ class Indexer:
     def rebuild_index(self, *, progress: ProgressSink = null_sink) -> int:
         """Refill an empty index from the store (after corruption or a schema change)."""
         self.index.reset()
+        self.index.mark_rebuilding(True)  # a kill before the end must not look finished
+        bulk = self._bulk()
+        if bulk is not None and self.store.count() >= BULK_MIN:
+            n = bulk.run_stored(self.store.all_ids_sorted(), "reindex", progress, None).done
+            self.index.mark_rebuilding(False)
+            return n
         writer = self.index.writer()
         n = 0
         try:
@@ -220,6 +240,7 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
+        self.index.mark_rebuilding(False)
         return n
 
 

@@ -186,6 +186,13 @@ class DocumentStore:
         """Documents already serialised (by a bulk-build worker process)."""
         self.conn.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)", rows)
 
+    def put_enrichments(self, rows: Iterable[tuple[str, str]]) -> None:
+        """(enrichment JSON, document id) pairs, serialised by a worker process."""
+        self.conn.executemany("UPDATE documents SET enrichment=? WHERE id=?", rows)
+
+    def all_ids_sorted(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
     def ids_by_path(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for path, doc_id in self.conn.execute("SELECT path, id FROM documents"):

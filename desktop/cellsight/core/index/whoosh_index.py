@@ -28,6 +28,8 @@ class IndexStore:
         self.needs_rebuild = False
         self.rebuild_reason = ""
         self.index = self._open()
+        if self._rebuild_marker().exists():
+            self._flag("an earlier rebuild of the search index did not finish")
 
     def _storage(self) -> FileStorage:
         # supports_mmap=False: the default copies postings into RAM (1.5 GB at 50k docs).
@@ -108,6 +110,16 @@ class IndexStore:
         ix = self._storage().create_index(build_schema(), indexname=INDEX_NAME)
         self._version_file().write_text(str(SCHEMA_VERSION))
         return ix
+
+    def _rebuild_marker(self) -> Path:
+        return self.folder / "cellsight-rebuilding"
+
+    def mark_rebuilding(self, on: bool) -> None:
+        """While set, the index is known to be partial (a rebuild commits in steps)."""
+        if on:
+            self._rebuild_marker().write_text("a rebuild from the document store is running\n")
+        else:
+            self._rebuild_marker().unlink(missing_ok=True)
 
     def reset(self) -> None:
         self.index.close()

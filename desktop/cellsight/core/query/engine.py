@@ -24,7 +24,6 @@ from .postings import ArrayCache, SegmentPostings
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so rankings match what it would give
 TEXT_FIELDS = ("title", "body")
-MAX_EXPANSION = 4000  # terms a prefix/wildcard/fuzzy node may expand to
 
 
 @dataclass
@@ -60,8 +59,12 @@ class Context:
 
     def avg_length(self, fieldname: str) -> float:
         if fieldname not in self._avg:
-            docs = max(1, self.reader.doc_count())
-            self._avg[fieldname] = max(1.0, self.reader.field_length(fieldname) / docs)
+            # As Whoosh's avg_field_length: field_length() still counts the tokens of
+            # deleted documents, so it is divided by doc_count_all(), not doc_count();
+            # dividing by live documents inflated the average once anything was deleted
+            # and scores drifted from Whoosh's BM25F. An average of 0 falls back to 1.
+            docs = max(1, self.reader.doc_count_all())
+            self._avg[fieldname] = self.reader.field_length(fieldname) / docs or 1.0
         return self._avg[fieldname]
 
     def column(self, fieldname: str) -> np.ndarray:
@@ -153,7 +156,7 @@ def _term(ctx: Context, fieldname: str, text: object, boost: float) -> Matches:
         ctx.terms.add(btext.decode("utf-8", "replace"))
     scorable = ctx.reader.schema[fieldname].scorable
     df = ctx.reader.doc_frequency(fieldname, btext) if scorable else 0
-    idf = math.log(ctx.ndocs / (df + 1)) + 1.0
+    idf = math.log(max(ctx.ndocs, 1) / (df + 1)) + 1.0
     avg = ctx.avg_length(fieldname) if scorable else 1.0
     for seg, offset in ctx.segments:
         ids, weights = seg.weights(fieldname, btext)
@@ -230,20 +233,21 @@ def _day_bounds(
 
 def _expanded(ctx: Context, q: wq.MultiTerm) -> Matches:
     out = ctx.empty()
-    texts = []
-    for n, btext in enumerate(q._btexts(ctx.reader)):
-        if n >= MAX_EXPANSION:
-            break
-        texts.append(btext if isinstance(btext, bytes) else str(btext).encode("utf-8"))
+    key = (type(q).__name__, q.fieldname, q.text, getattr(q, "maxdist", 0),
+           getattr(q, "prefixlength", 0))  # fmt: skip
+    shown: set[bytes] = set()
+    for seg, offset in ctx.segments:
+        # Expanded per segment and cached with it: a typed prefix repeats often and
+        # the segment's lexicon never changes.
+        ids, texts = seg.expansion(key, q._btexts, q.fieldname)
+        out.mask[ids + offset] = True
+        if len(shown) <= 64:
+            shown.update(texts[:65])
     if q.fieldname in TEXT_FIELDS:
         if isinstance(q, wq.Prefix):
             ctx.terms.add(f"{q.text}*")  # highlight.term_spans reads this as a prefix
-        elif len(texts) <= 64:
-            ctx.terms.update(t.decode("utf-8", "replace") for t in texts)
-    for seg, offset in ctx.segments:
-        for btext in texts:
-            ids, _ = seg.weights(q.fieldname, btext)
-            out.mask[ids + offset] = True
+        elif len(shown) <= 64:
+            ctx.terms.update(t.decode("utf-8", "replace") for t in shown)
     # Whoosh scores expansions as one constant, so no single expanded word outranks.
     out.score[out.mask] = q.boost
     return out

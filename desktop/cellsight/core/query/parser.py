@@ -41,6 +41,8 @@ FIELD_ALIASES: dict[str, list[str]] = {
 SEARCHABLE = ("title", "body", "author", "date", "year", *KEYWORD_FIELDS)
 KNOWN_NAMES = set(SEARCHABLE) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?!//)")
+# A bare word at the very end: not a field value, phrase, operator, wildcard or fuzzy.
+_LAST_WORD = re.compile(r"(?<![\w:\"*~.-])(?!(?:AND|OR|NOT)$)([^\W\d_][\w]{1,})$")
 _YEAR_ONLY = re.compile(r"\bdate:(\d{4})\b")
 
 # Resolves a keyword-field value typed by the user to the stored value, or None.
@@ -81,9 +83,14 @@ class QueryBuilder:
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
 
-    def parse(self, text: str, resolve: Resolver) -> wq.Query:
-        """Parse a non-browse query; keyword-field values are resolved to stored case."""
+    def parse(self, text: str, resolve: Resolver, *, typing: bool = False) -> wq.Query:
+        """Parse a non-browse query; keyword-field values are resolved to stored case.
+
+        ``typing``: the last word is still being typed, so it also matches as a prefix.
+        """
         check_syntax(text)
+        if typing:
+            text = _LAST_WORD.sub(r"(\1 OR \1*)", text)
         # Field names are case-insensitive for people; Whoosh's are not.
         text = _FIELD_RE.sub(lambda m: m.group(1).lower() + ":", text)
         text = _YEAR_ONLY.sub(r"date:[\1-01-01 to \1-12-31]", text)

@@ -22,6 +22,7 @@ from whoosh.util.numeric import byte_to_length
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 _EMPTY_F = np.zeros(0, dtype=np.float32)
+MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to per segment
 
 
 class ArrayCache:
@@ -107,6 +108,27 @@ class SegmentPostings:
             return np.fromiter((reader[i] for i in range(self.ndocs)), dtype, self.ndocs)
 
         return self.cache.get((self.id, "col", field), build)  # type: ignore[no-any-return]
+
+    def expansion(
+        self, key: tuple[object, ...], expand: Callable[[Any], Any], field: str
+    ) -> tuple[np.ndarray, tuple[bytes, ...]]:
+        """Docnums matching any term ``expand(segment reader)`` yields, and the terms.
+
+        Only the union is cached, not each expanded term's postings: "s*" would
+        otherwise fill the cache with thousands of lists used once.
+        """
+
+        def build() -> tuple[np.ndarray, tuple[bytes, ...]]:
+            texts: list[bytes] = []
+            for n, t in enumerate(expand(self.leaf)):
+                if n >= MAX_EXPANSION:
+                    break
+                texts.append(t if isinstance(t, bytes) else str(t).encode("utf-8"))
+            parts = [self._read(field, t, False)[0] for t in texts]
+            ids = np.unique(np.concatenate(parts)) if parts else _EMPTY_I
+            return ids, tuple(texts)
+
+        return self.cache.get((self.id, "x", *key), build)  # type: ignore[no-any-return]
 
     def _matcher(self, field: str, btext: bytes) -> Any:
         fmt = self.leaf.schema[field].format

@@ -105,7 +105,9 @@ class Searcher:
             # searcher in use when another process committed in between (ReaderClosed,
             # reliability tests).
             q: wq.Query = (
-                wq.Every() if browse else self.builder.parse(req.query, self._resolver(gen))
+                wq.Every()
+                if browse
+                else self.builder.parse(req.query, self._resolver(gen), typing=req.typing)
             )
             s = gen.searcher
             table = gen.facets
@@ -184,12 +186,20 @@ class Searcher:
     def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
         with self._lock:
             gen = self._current()
-            docnum = gen.searcher.document_number(id=doc_id)
-            doc = self.store.document(doc_id)
-            if docnum is None or doc is None:
+            s = gen.searcher
+            docnum = s.document_number(id=doc_id)
+            row = self.store.hit_row(doc_id)
+            if docnum is None or row is None:
                 return []
-            results = gen.searcher.more_like(docnum, "body", text=doc.parsed.text, top=n)
-            return [self._hit(r["id"], float(r.score or 0.0), ()) for r in results]
+            # Whoosh's key terms (Bo1 model), scored by the array engine instead of
+            # Whoosh's per-document matchers.
+            kts = s.key_terms_from_text("body", row.text, numterms=5, normalize=False)
+            q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in kts])
+            found = evaluate(Context(s, self._postings, gen.facets.live), q)
+            found.mask[docnum] = False
+            best = top(found.score, found.mask, n, None)
+            return [self._hit(s.stored_fields(int(d))["id"], float(found.score[d]), ())
+                    for d in best]  # fmt: skip
 
     def terms_for(self, text: str) -> tuple[str, ...]:
         """Analysed query terms, for highlighting a document opened from a search."""

@@ -1,0 +1,40 @@
+"""Search-as-you-type: the word being typed also matches as a prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cellsight.core.library import Library
+from cellsight.core.model import SearchRequest
+from cellsight.core.query.parser import _LAST_WORD
+
+
+@pytest.mark.parametrize(("typed", "sent"), [
+    ("lit", "(lit OR lit*)"),
+    ("lithium pri", "lithium (pri OR pri*)"),
+    ("company:CATL", "company:CATL"),  # a field value is never widened
+    ("battery AND", "battery AND"),
+    ("lith*", "lith*"),
+    ("sodium~", "sodium~"),
+    ('"energy storage"', '"energy storage"'),
+    ("2024", "2024"),
+    ("l", "l"),  # one letter is already a prefix (see QueryBuilder.parse)
+])
+def test_only_a_trailing_bare_word_is_widened(typed: str, sent: str) -> None:
+    assert _LAST_WORD.sub(r"(\1 OR \1*)", typed) == sent
+
+
+def test_typing_finds_words_before_they_are_complete(tmp_path: Path, seeds: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        done = lib.search(SearchRequest(query="licensing"))
+        typing = lib.search(SearchRequest(query="licen", typing=True))
+        assert lib.search(SearchRequest(query="licen")).total == 0
+        assert typing.total >= done.total >= 2
+        assert {h.id for h in done.hits} <= {h.id for h in typing.hits}
+        # The snippet lights up the words the prefix matched.
+        hit = typing.hits[0]
+        marked = [hit.snippet[a:b].lower() for a, b in hit.snippet_spans]
+        assert any(m.startswith("licen") for m in marked)
