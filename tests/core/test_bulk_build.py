@@ -188,3 +188,22 @@ def test_an_unfinished_rebuild_is_redone_on_open(tmp_path: Path) -> None:
         lib.update()
         assert lib.search(SearchRequest(query="", limit=1)).total == 5
         assert not lib.index.needs_rebuild
+
+
+def test_fast_analysis_matches_whoosh_analyzer(seeds: Path) -> None:
+    from whoosh.formats import Positions
+
+    from cellsight.core.index.fast_analysis import FastPositions
+    from cellsight.core.index.schema import analyzer
+
+    ana = analyzer()
+    rng = random.Random(3)
+    vocab = ("the", "a", "Lithium", "lithium-ion", "U.S.", "batteries", "happy", "of", "x",
+             "99", "co2", "α-β", "e.g.", "Mr.", "*", "x.lithium", "İstanbul", "straße", "I")
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in seeds.iterdir()]
+    texts += [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 60))) for _ in range(300)]
+    texts += ["", "the the the", "a b c d"]
+    for boost in (1.0, 2.5):
+        slow, fast = Positions(field_boost=boost), FastPositions(field_boost=boost)
+        for text in texts:
+            assert sorted(fast.word_values(text, ana)) == sorted(slow.word_values(text, ana))

@@ -12,8 +12,9 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 from ..model import Document
+from .fast_analysis import FastPositions
 
-SCHEMA_VERSION = 5  # 5: no spelling field (suggestions come from body terms)
+SCHEMA_VERSION = 6  # 5: no spelling field; 6: FastPositions format
 
 # Facet field -> entity type it is filled from (None: filled specially).
 ENTITY_FACETS: dict[str, str] = {
@@ -32,12 +33,18 @@ def analyzer() -> StemmingAnalyzer:
     return StemmingAnalyzer()
 
 
+def _text(ana: StemmingAnalyzer, *, stored: bool = False, field_boost: float = 1.0) -> TEXT:
+    field = TEXT(analyzer=ana, stored=stored, field_boost=field_boost)
+    field.format = FastPositions(field_boost=field_boost)  # same postings, a third faster
+    return field
+
+
 def build_schema() -> Schema:
     ana = analyzer()
     fields = {
         "id": ID(stored=True, unique=True),
-        "title": TEXT(analyzer=ana, stored=True, field_boost=2.5),
-        "body": TEXT(analyzer=ana),
+        "title": _text(ana, stored=True, field_boost=2.5),
+        "body": _text(ana),
         "author": TEXT(stored=True),
         "date": DATETIME(stored=True),
         # Day number for sorting; undated documents get 0 so "newest first" puts them last.

@@ -87,6 +87,11 @@ def declared_charset(data: bytes) -> str | None:
 
 def extract_paragraphs(page: str, soup: BeautifulSoup) -> list[str]:
     """Body paragraphs: the soup extractor, unless trafilatura finds far more."""
+    # Trafilatura returns part of the page's text, so when the soup extractor already
+    # kept at least _FALLBACK_SHARE of all of it, trafilatura cannot win and its
+    # pass (a quarter of a page's indexing time) is skipped. Measured before the soup
+    # extractor prunes the tree.
+    visible = len(" ".join(soup.get_text(" ").split()))
     try:
         primary = soup_paragraphs(soup)
     except RecursionError:
@@ -94,6 +99,8 @@ def extract_paragraphs(page: str, soup: BeautifulSoup) -> list[str]:
         primary = []
     if primary and len(page) > _TRAFILATURA_MAX_CHARS:
         return primary  # a second pass over a huge page costs seconds per megabyte
+    if primary and sum(len(p) for p in primary) >= _FALLBACK_SHARE * visible:
+        return primary
     fallback = trafilatura_paragraphs(page)
     size = sum(len(p) for p in primary)
     if size and size >= _FALLBACK_SHARE * sum(len(p) for p in fallback):

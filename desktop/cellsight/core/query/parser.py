@@ -43,7 +43,7 @@ KNOWN_NAMES = set(SEARCHABLE) | {a for aliases in FIELD_ALIASES.values() for a i
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?!//)")
 # A bare word at the very end: not a field value, phrase, operator, wildcard or fuzzy.
 _LAST_WORD = re.compile(r"(?<![\w:\"*~.-])(?!(?:AND|OR|NOT)$)([^\W\d_][\w]{1,})$")
-_YEAR_ONLY = re.compile(r"\bdate:(\d{4})\b")
+_YEAR_ONLY = re.compile(r"\bdate:(\d{4})(?![-/.\d])")  # not the year of a full date
 
 # Resolves a keyword-field value typed by the user to the stored value, or None.
 Resolver = Callable[[str, str], str | None]
