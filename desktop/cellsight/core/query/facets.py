@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, SegmentReader
 
 from ..model import FacetCount
+from .postings import read_ids
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,11 @@ def _build(reader: IndexReader, name: str) -> FieldPostings:
     if name in reader.indexed_field_names():
         for term in reader.lexicon(name):
             value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32)
+            if isinstance(reader, SegmentReader):
+                # Block decoding; deleted documents stay in and are masked by ``live``.
+                ids = read_ids(reader, name, term)
+            else:
+                ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int32)
             docs.append(ids)
             vals.append(np.full(len(ids), len(values), dtype=np.int32))
             values.append(value)

@@ -33,7 +33,11 @@ def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
     for t in terms:
         # Stemming rewrites at most the last few letters, so a stem's head is also the
         # head of every word that stems to it.
-        heads.add(t[:-1] if t.endswith("*") else t[: max(1, min(len(t) - 3, 5))])
+        head = t[:-1] if t.endswith("*") else t[: max(1, min(len(t) - 3, 5))]
+        # "İ" is the one character whose lowercase is two ("i" + U+0307), so no text
+        # character matches a head holding U+0307 and "İstanbul" was never lit. Cut
+        # the head before it: "i" matches "İ" case-insensitively.
+        heads.add(head.split("\u0307", 1)[0] or head)
     alternation = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
     return re.compile(f"{_TOKEN_START}(?:{alternation}){_TOKEN_REST}", re.IGNORECASE)
 
@@ -69,23 +73,43 @@ def snippet(
     paint them its own way and the CLI can wrap them in markers.
     """
     flat = " ".join(text.split())
-    spans = term_spans(flat, terms)
+    wanted = frozenset(terms)
+    spans = term_spans(flat, wanted)
     if not spans:
         cut = _cut(flat, 0, width)
         return cut[0], ()
-    best_start = _best_window(flat, spans[:2000], width)
-    begin = max(0, best_start - width // 4)
-    snip, offset = _cut(flat, begin, width)
-    inside = tuple(
-        (s - offset, e - offset) for s, e in spans if s >= offset and e <= offset + len(snip)
-    )
+    lead = width // 4
+    # Windows are scored on what the snippet shows after its lead-in (less a little
+    # for the cut back to a space): scored on the full width, the terms at the end of
+    # the best window fell outside the text shown.
+    window = max(1, width - lead - _CUT_SLACK)
+    best_start = _best_window(_term_keys(flat, spans[:2000], wanted), spans[:2000], window)
+    snip, offset, lo, hi = _cut(flat, max(0, best_start - lead), width)
+    # Only spans inside the body: checking against the whole snippet let a term just
+    # before or after the cut point at the "… " or " …" ellipsis.
+    inside = tuple((s - offset, e - offset) for s, e in spans if s >= lo and e <= hi)
     return snip, inside
 
 
-def _best_window(flat: str, spans: list[tuple[int, int]], width: int) -> int:
+_CUT_SLACK = 8  # punctuation after a window's last term, before the space _cut ends at
+
+
+def _term_keys(flat: str, spans: list[tuple[int, int]], terms: frozenset[str]) -> list[str]:
+    """The query term each span stands for, so "Battery" and "batteries" count as one
+    distinct term (they were two, outweighing a window with two different terms), as
+    do all words under one typed prefix."""
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*") and t != "*")
+    keys = []
+    for s, e in spans:
+        word = flat[s:e].lower()
+        prefix = next((p for p in prefixes if word.startswith(p)), None)
+        keys.append(f"{prefix}*" if prefix is not None else _stem(word))
+    return keys
+
+
+def _best_window(words: list[str], spans: list[tuple[int, int]], width: int) -> int:
     """Start of the window with the most distinct terms (then the most terms), in one
-    sliding pass over the spans."""
-    words = [flat[s:e].lower() for s, e in spans]
+    sliding pass over the spans; ``words`` holds each span's term."""
     inside: dict[str, int] = {}
     best_start, best_score, j = spans[0][0], -1, 0
     for i, (start, _) in enumerate(spans):
@@ -106,20 +130,21 @@ def _best_window(flat: str, spans: list[tuple[int, int]], width: int) -> int:
     return best_start
 
 
-def _cut(flat: str, begin: int, width: int) -> tuple[str, int]:
-    """Cut at word boundaries; returns the text (with ellipses) and where it began."""
+def _cut(flat: str, begin: int, width: int) -> tuple[str, int, int, int]:
+    """Cut at word boundaries; returns the text (with ellipses), the offset of ``flat``
+    in it, and where in ``flat`` the body without ellipses begins and ends."""
     if begin > 0:
         space = flat.find(" ", begin)
         begin = space + 1 if 0 <= space < begin + 30 else begin
     end = min(len(flat), begin + width)
-    if end < len(flat):
+    if end < len(flat) and flat[end] != " ":  # already at a word end: keep that word
         space = flat.rfind(" ", begin, end)
         end = space if space > begin else end
     body = flat[begin:end]
     prefix = "… " if begin > 0 else ""
     suffix = " …" if end < len(flat) else ""
     # Offsets of terms are shifted by the prefix the caller will see.
-    return prefix + body + suffix, begin - len(prefix)
+    return prefix + body + suffix, begin - len(prefix), begin, end
 
 
 def mark(snip: str, spans: Iterable[tuple[int, int]]) -> str:

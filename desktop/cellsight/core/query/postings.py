@@ -61,6 +61,20 @@ def _nbytes(value: Any) -> int:
     return 64
 
 
+def read_ids(leaf: SegmentReader, field: str, btext: bytes) -> np.ndarray:
+    """All docnums of a term in one segment, deletions included, decoded by block."""
+    fmt = leaf.schema[field].format
+    m = leaf._terms.matcher(field, btext, fmt)
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        parts = []
+        while not m._atend:
+            m._read_ids()
+            parts.append(np.asarray(m._ids, dtype=np.int32))
+            m._next_block()
+        return np.concatenate(parts) if parts else _EMPTY_I
+    return np.fromiter(m.all_ids(), dtype=np.int32)
+
+
 class SegmentPostings:
     """Array views of one segment's postings, lengths and sort columns."""
 
