@@ -24,7 +24,7 @@ from .scan import SourceFile
 from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
-WRITER_MB = 192
+WRITER_MB = 96  # postings buffered before spilling; bounds each worker's memory
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from whoosh.lang.porter import stem
 _TOKENS = re.compile(default_pattern.pattern.replace("(\\.", "(?:\\."), re.UNICODE)
 _STEMS: dict[str, str] = {}
 _STEMS_MAX = 200_000
+_SINGLE: dict[int, bytes] = {}
 
 
 class FastPositions(Positions):
@@ -33,8 +34,18 @@ class FastPositions(Positions):
             return
         fb = self.field_boost
         encode = self.encode
+        single = _SINGLE
         for word, poslist in analyse(value, stops).items():
-            yield (word, len(poslist), len(poslist) * fb, encode(poslist))
+            if len(poslist) == 1:
+                # Most words occur once in a document; their encoding depends only on
+                # the position, so it is made once per position.
+                p = poslist[0]
+                enc = single.get(p)
+                if enc is None:
+                    enc = single[p] = encode(poslist)
+                yield (word, 1, fb, enc)
+            else:
+                yield (word, len(poslist), len(poslist) * fb, encode(poslist))
 
 
 def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
