@@ -50,7 +50,9 @@ ROWS: list[Row] = [
     ("full build: docs/s", lambda s: _num(_get(s, "build", "docs_per_s"), 1)),
     ("full build: MB/s", lambda s: _num(_get(s, "build", "mb_per_s"), 2)),
     ("full build: seconds (median)", lambda s: _num(_get(s, "build", "seconds", "median"), 1)),
-    ("full build: peak RSS (MB)", lambda s: _num(_get(s, "build", "peak_rss_mb"))),
+    ("full build: peak RSS (MB), main process / largest of N workers",
+     lambda s: f"{_num(_get(s, 'build', 'peak_rss_mb'))} / "
+               f"{_num(_get(s, 'build', 'worker_peak_rss_mb'))} (N={_get(s, 'build', 'workers')})"),
     ("index size (MB) / whole library (MB)",
      lambda s: f"{_num(_get(s, 'build', 'index_mb'), 1)} / "
                f"{_num(_get(s, 'build', 'library_mb'), 1)}"),
@@ -61,6 +63,10 @@ ROWS: list[Row] = [
     ("open library + first results, in process (ms)",
      lambda s: _lat(_get(s, "open", "open_first_results_ms"))),
     *[_query_row(c) for c in CATEGORIES],
+    ("query `all`, each query's first run after opening (ms, median / p95)",
+     lambda s: _lat(_get(s, "queries", "cold_categories", "all"))),
+    ("query `prefix`, each query's first run after opening (ms, median / p95)",
+     lambda s: _lat(_get(s, "queries", "cold_categories", "prefix"))),
     ("more like this (ms, median / p95)", lambda s: _lat(_get(s, "queries", "more_like_ms"))),
     ("misspelt query + suggestion (ms, median / p95)",
      lambda s: _lat(_get(s, "queries", "suggest_ms"))),

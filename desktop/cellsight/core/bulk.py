@@ -148,18 +148,27 @@ class BulkBuild:
                 initargs=(self.make_enricher, str(self.scratch), queue, stop),
             ) as pool:  # fmt: skip
                 pending: set[Future[JobResult]] = {pool.submit(run_job, j) for j in jobs}
-                while pending:
-                    finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    done += _drain(queue)
-                    progress(Progress(done, total, stage, None, _eta(t0, done, total)))
-                    if cancel is not None and cancel.is_set() and not stop.is_set():
-                        stop.set()
-                        out.cancelled = True
-                        for f in pending:
-                            f.cancel()
-                    for f in finished:
-                        if not f.cancelled():
-                            self._commit(f.result(), out)
+                try:
+                    while pending:
+                        finished, pending = wait(pending, timeout=0.2,
+                                                 return_when=FIRST_COMPLETED)  # fmt: skip
+                        done += _drain(queue)
+                        progress(Progress(done, total, stage, None, _eta(t0, done, total)))
+                        if cancel is not None and cancel.is_set() and not stop.is_set():
+                            stop.set()
+                            out.cancelled = True
+                            for f in pending:
+                                f.cancel()
+                        for f in finished:
+                            if not f.cancelled():
+                                self._commit(f.result(), out)
+                except BaseException:
+                    # A failed job (disk full, a bug) stops the others at their next file
+                    # instead of letting them finish work that will not be committed.
+                    stop.set()
+                    for f in pending:
+                        f.cancel()
+                    raise
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
         out.done = done

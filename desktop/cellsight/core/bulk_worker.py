@@ -61,6 +61,7 @@ class _State:
     enricher: Enricher
     ix: Any
     folder: str
+    scratch_root: str
     progress: Any  # multiprocessing queue of finished-file counts
     cancel: Any  # multiprocessing event
 
@@ -71,23 +72,33 @@ _state = _State()
 def init_worker(
     make_enricher: Callable[[], Enricher], scratch_root: str, progress: Any, cancel: Any
 ) -> None:
-    from whoosh.filedb.filestore import FileStorage
-
     from .index import whoosh_patches  # noqa: F401 - same fixes as the parent
 
     _state.enricher = make_enricher()
-    _state.folder = tempfile.mkdtemp(prefix=f"w{os.getpid()}-", dir=scratch_root)
-    storage = FileStorage(_state.folder, supports_mmap=False)
-    _state.ix = storage.create_index(build_schema(), indexname=INDEX_NAME)
+    _state.scratch_root = scratch_root
+    _state.ix = None
     _state.progress = progress
     _state.cancel = cancel
+
+
+def _scratch_index() -> Any:
+    """The worker's private index, made on first use: inside a job, a full disk or a
+    read-only folder raises its OSError to the parent, which reports it plainly (an
+    initializer failure only says the pool broke)."""
+    if _state.ix is None:
+        from whoosh.filedb.filestore import FileStorage
+
+        _state.folder = tempfile.mkdtemp(prefix=f"w{os.getpid()}-", dir=_state.scratch_root)
+        storage = FileStorage(_state.folder, supports_mmap=False)
+        _state.ix = storage.create_index(build_schema(), indexname=INDEX_NAME)
+    return _state.ix
 
 
 def run_job(job: Job) -> JobResult:
     from whoosh.writing import SegmentWriter
 
     res = JobResult(job.number)
-    writer = SegmentWriter(_state.ix, _lk=False, limitmb=WRITER_MB)
+    writer = SegmentWriter(_scratch_index(), _lk=False, limitmb=WRITER_MB)
     try:
         if job.mode != "files":
             _stored(job, writer, res)

@@ -1,12 +1,13 @@
 """Background indexing: runs, progress, cancel, and re-indexing watched folders.
 
 Folder changes are collected by a QFileSystemWatcher and coalesced by a timer, so a
-burst of saves becomes one incremental run.
+burst of saves becomes one incremental run over just the folders and files reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ from ..core.progress import CancelToken, ProgressSink
 from .tasks import TaskHandle, TaskRunner
 
 WATCH_DELAY_MS = 1500
+WATCH_LIMIT = 2000  # inotify watches are a per-user resource shared with other programs
+# More changed folders than this in one burst (a checkout, an unpacked archive): one
+# full rescan is about as quick, and needs no bookkeeping of what was reported.
+TARGETED_MAX = 64
 
 
 class IndexingController(QObject):
@@ -40,7 +45,9 @@ class IndexingController(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
-        self._watch_timer.timeout.connect(lambda: self.update([]))
+        self._watch_timer.timeout.connect(self._update_changed)
+        self._changed: set[str] = set()  # reported by the watcher, not yet indexed
+        self._rewatch: list[Path] | None = None  # where the running job may add folders
 
     @property
     def busy(self) -> bool:
@@ -53,6 +60,33 @@ class IndexingController(QObject):
         label = f"Indexing {len(paths)} new source(s)" if paths else "Updating the library"
         self._submit(label, lambda p, c: lib.update(paths, progress=p, cancel=c))
 
+    def update_changed(self, paths: Iterable[Path]) -> None:
+        """Index just these changed files or folders: now, or after the running job."""
+        self._changed.update(str(p) for p in paths)
+        self._update_changed()
+
+    def _update_changed(self) -> None:
+        if self.current is not None:
+            return  # kept in _changed; _on_done comes back here, so nothing is lost
+        changed, self._changed = sorted(self._changed), set()
+        if not changed:
+            return
+        if self._needs_full_update(changed):
+            self.update([])
+            return
+        lib = self.library
+        paths = [Path(p) for p in changed]
+        self._submit("Updating changed files",
+                     lambda p, c: lib.update(changed=paths, progress=p, cancel=c),
+                     rewatch=paths)
+
+    def _needs_full_update(self, changed: list[str]) -> bool:
+        if len(changed) > TARGETED_MAX:
+            return True
+        # A vanished source is rare and drastic: rescan and re-watch from the top.
+        roots = {str(r) for r in self.library.sources()}
+        return any(p in roots and not os.path.exists(p) for p in changed)
+
     def rebuild(self) -> None:
         lib = self.library
         self._submit("Rebuilding the search index", lambda p, c: lib.rebuild_index(progress=p))
@@ -62,12 +96,22 @@ class IndexingController(QObject):
         self._submit("Updating entities in every document",
                      lambda p, c: lib.apply_catalogue_changes(progress=p, cancel=c))
 
-    def _submit(self, label: str, fn: Callable[[ProgressSink, CancelToken], Any]) -> None:
+    def _submit(
+        self,
+        label: str,
+        fn: Callable[[ProgressSink, CancelToken], Any],
+        *,
+        rewatch: list[Path] | None = None,
+    ) -> None:
+        """``rewatch``: the folders to look for new subfolders in afterwards (None: all
+        sources), so a targeted run does not walk the whole library on the UI thread."""
         if self.current is not None:
-            # One writer at a time; identical follow-ups collapse into one.
+            # One writer at a time; identical follow-ups collapse into one. Targeted
+            # runs never queue: their reports wait in _changed and merge.
             if all(q[0] != label for q in self._queued):
                 self._queued.append((label, fn))
             return
+        self._rewatch = rewatch
         self.current = handle = self.tasks.run(label, fn, lane="index")
         self.started.emit(label)
         handle.progress.connect(self.progress)
@@ -78,6 +122,7 @@ class IndexingController(QObject):
 
     def cancel(self) -> None:
         self._queued.clear()
+        self._changed.clear()
         if self.current is not None:
             self.current.cancel()
 
@@ -87,29 +132,55 @@ class IndexingController(QObject):
     def _on_done(self) -> None:
         self.current = None
         self.library_changed.emit()
-        self.watch_sources()
+        self.watch_sources(self._rewatch)
         if self._queued:
             label, fn = self._queued.pop(0)
             self._submit(label, fn)
+        if not self._watch_timer.isActive():  # else the timer comes back when quiet
+            self._update_changed()
 
     # -- watching ------------------------------------------------------------------------
-    def watch_sources(self) -> None:
-        """Watch every source folder (and its subfolders) for added/changed/removed files."""
-        wanted: list[str] = []
-        for root in self.library.sources():
-            if root.is_dir():
-                wanted.append(str(root))
-                wanted.extend(str(p) for p in root.rglob("*") if p.is_dir() and
-                              not p.name.startswith("."))
-            elif root.is_file():
-                wanted.append(str(root))
+    def watch_sources(self, under: list[Path] | None = None) -> None:
+        """Watch every source folder (and its subfolders) for added/changed/removed files.
+
+        ``under`` limits the look to those folders (after a targeted run, the only
+        places new subfolders can be). A watch goes away with its folder or file, so a
+        source file replaced by a save is watched again here.
+        """
+        sources = self.library.sources()
         current = set(self.watcher.directories()) | set(self.watcher.files())
-        new = [w for w in wanted[:2000] if w not in current]
+        # Below a changed folder, a watched subfolder was there before: so were its own
+        # subfolders, and any new one among them has been reported on its own.
+        skip = current if under is not None else set()
+        wanted: list[str] = []
+        for top in sources if under is None else under:
+            if top.is_dir():
+                wanted.extend(_folders(top, skip))
+            elif top.is_file() and top in sources:
+                wanted.append(str(top))
+        new = [w for w in dict.fromkeys(wanted) if w not in current]
+        new = new[: max(0, WATCH_LIMIT - len(current))]
         if new:
             self.watcher.addPaths(new)
 
-    def _on_fs_change(self, _path: str) -> None:
+    def _on_fs_change(self, path: str) -> None:
+        self._changed.add(path)
         self._watch_timer.start()
+
+
+def _folders(top: Path, skip: set[str]) -> list[str]:
+    """``top`` and its subfolders, but not hidden ones (the scan skips those too) nor
+    what is below a folder in ``skip``.
+
+    os.walk reads only folder listings; Path.rglob plus is_dir() stat'ed every file
+    of the library on the UI thread after each run.
+    """
+    out: list[str] = []
+    for folder, dirs, _files in os.walk(top):
+        out.append(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.join(folder, d) not in skip)
+    return out
 
 
 def summarise(report: IndexReport) -> str:
