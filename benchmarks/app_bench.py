@@ -17,7 +17,9 @@ from measure import REPO, python, run_child, summary
 
 PROBE = Path(__file__).resolve().parent / "app_probe.py"
 _READY = re.compile(r"cellsight ready: (\d+) documents in (\d+) ms")
-_PAINTED = re.compile(r"window painted after (\d+) ms")
+# "window painted after 480 ms (650 ms since the process started)": the first figure
+# counts from the app module's import (comparable with older runs), the second from exec.
+_PAINTED = re.compile(r"window painted after (\d+) ms(?: \((\d+) ms since the process)?")
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -42,6 +44,7 @@ def cold_start(lib_dir: Path, repeats: int, *, fresh: bool = False) -> dict[str,
     """
     ready: list[float] = []
     painted: list[float] = []
+    painted_exec: list[float] = []
     wall: list[float] = []
     peak = 0.0
     docs = 0
@@ -63,14 +66,18 @@ def cold_start(lib_dir: Path, repeats: int, *, fresh: bool = False) -> dict[str,
                 p = _PAINTED.search(logs[0].read_text(encoding="utf-8", errors="replace"))
                 if p:
                     painted.append(float(p.group(1)))
+                    if p.group(2):
+                        painted_exec.append(float(p.group(2)))
     return {"docs": docs, "ready_ms": summary(ready), "painted_ms": summary(painted),
-            "process_wall_ms": summary(wall), "peak_rss_mb": peak}
+            "painted_since_exec_ms": summary(painted_exec), "process_wall_ms": summary(wall),
+            "peak_rss_mb": peak}
 
 
-def keystrokes(lib_dir: Path, text: str, repeats: int) -> dict[str, object]:
+def keystrokes(lib_dir: Path, text: str, repeats: int, *, busy: bool = False) -> dict[str, object]:
+    """Keystroke → results; ``busy``: while the price book and chart load (worst case)."""
     with tempfile.TemporaryDirectory(prefix="cellsight-bench-home-") as tmp:
-        child = run_child([python(), str(PROBE), "keystrokes", str(lib_dir), text, str(repeats)],
-                          env=_env(Path(tmp)), timeout=1800)
+        child = run_child([python(), str(PROBE), "keystrokes", str(lib_dir), text, str(repeats),
+                           *(["busy"] if busy else [])], env=_env(Path(tmp)), timeout=1800)
         return child.json()
 
 

@@ -1,8 +1,11 @@
 """In-process measurements of the real MainWindow, one per child process.
 
-``app_probe.py keystrokes LIB TEXT REPEATS``: type TEXT into the search box one key
-at a time and time each key until ``search.results_ready`` has been handled for that
-text (with and without the 150 ms debounce).
+``app_probe.py keystrokes LIB TEXT REPEATS [busy]``: type TEXT into the search box one
+key at a time and time each key until ``search.results_ready`` has been handled for
+that text (with and without the 150 ms debounce). The window loads its secondary parts
+(price book, chart, markers) once typing pauses; ``busy`` starts them at "ready"
+instead, so every key competes with them: the worst case, a user typing while the
+price book is built.
 ``app_probe.py stall LIB SRC``: a 10 ms QTimer on the UI thread while the window
 indexes SRC into LIB; the longest gap between ticks is the worst UI stall.
 Both print one JSON line. Run with QT_QPA_PLATFORM=offscreen and a temporary HOME.
@@ -53,13 +56,15 @@ def _wait(predicate: Any, timeout_ms: int = TIMEOUT_MS) -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
 
-def keystrokes(lib_dir: Path, text: str, repeats: int) -> None:
+def keystrokes(lib_dir: Path, text: str, repeats: int, busy: bool = False) -> None:
     from PySide6.QtTest import QTest
 
     t_start = time.perf_counter()
     app, lib, window = _window(lib_dir)
     ready = {"at": 0.0}
     window.ready.connect(lambda: ready.__setitem__("at", time.perf_counter()))
+    if busy:
+        window.ready.connect(window.quiet.emit)
     window.show()
     window.search.run()
     _wait(lambda: ready["at"] > 0)
@@ -99,7 +104,7 @@ def keystrokes(lib_dir: Path, text: str, repeats: int) -> None:
         "docs": lib.count(), "startup_to_ready_ms": startup_ms,
         "key_to_results_ms": summary(with_debounce),
         "search_to_results_shown_ms": summary(search_and_show), "rss_mb": rss_mb(),
-        "failed_queries": sorted(set(failed)),
+        "failed_queries": sorted(set(failed)), "busy": busy,
     }  # fmt: skip
     _finish(window, lib, result)
     del app
@@ -143,8 +148,8 @@ def stall(lib_dir: Path, src: Path) -> None:
 
 if __name__ == "__main__":
     cmd = sys.argv[1:2]
-    if cmd == ["keystrokes"] and len(sys.argv) == 5:
-        keystrokes(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    if cmd == ["keystrokes"] and len(sys.argv) in (5, 6) and sys.argv[5:] in ([], ["busy"]):
+        keystrokes(Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), busy=len(sys.argv) == 6)
     elif cmd == ["stall"] and len(sys.argv) == 4:
         stall(Path(sys.argv[2]), Path(sys.argv[3]))
     else:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import APP_ID, APP_NAME, __version__
 from .core.paths import default_library_dir, log_dir, resources_dir
+
+if TYPE_CHECKING:
+    from .core.library import Library
+    from .ui.main_window import MainWindow
 
 log = logging.getLogger("cellsight.app")
 T0 = time.perf_counter()
@@ -31,6 +37,40 @@ def _setup_logging() -> Path | None:
     return folder / "cellsight.log"
 
 
+def _process_age_ms() -> float | None:
+    """Milliseconds since this process was started (Linux), for honest start-up figures."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        boot_s = time.clock_gettime(time.CLOCK_BOOTTIME)
+        return (boot_s - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+_AGE_AT_T0 = _process_age_ms()
+
+
+def _elapsed() -> str:
+    ms = (time.perf_counter() - T0) * 1000
+    if _AGE_AT_T0 is None:
+        return f"{ms:.0f} ms"
+    return f"{ms:.0f} ms ({ms + _AGE_AT_T0:.0f} ms since the process started)"
+
+
+def _open_library(folder: Path) -> tuple[Library, bool]:
+    """Runs on a worker thread: the import is most of the cost (search engine, numpy)."""
+    from .core.library import Library
+
+    lib = Library(folder)
+    try:
+        first_run = lib.ensure_default_sources()
+    except BaseException:
+        lib.close()
+        raise
+    return lib, first_run
+
+
 def run_app(
     library: Path | None = None,
     *,
@@ -38,13 +78,13 @@ def run_app(
     screenshot: Path | None = None,
     exit_when_ready: bool = False,
 ) -> int:
+    """Paint the window first, then open the library off the UI thread and fill it in."""
     log_file = _setup_logging()
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from .core.errors import CellsightError
-    from .core.library import Library
     from .ui.crash import CrashReporter
     from .ui.main_window import MainWindow
     from .ui.messages import MessageBus
@@ -65,37 +105,73 @@ def run_app(
     crash.install()
 
     folder = library or default_library_dir()
-    try:
-        lib = Library(folder)
-    except CellsightError as exc:
-        QMessageBox.critical(None, APP_NAME, f"Cellsight cannot open its library.\n\n{exc}")
-        return 1
-    first_run = lib.ensure_default_sources()
     messages = MessageBus(app)
     tasks = TaskRunner(app)
-    window = MainWindow(lib, tasks=tasks, messages=messages, settings=settings)
+    window = MainWindow(None, tasks=tasks, messages=messages, settings=settings)
     window.restore_state()
     if search is not None:
         window.search_bar.set_text(search)
         window.search.set_query(search)
-    if first_run:
-        window.show_welcome()
-    if lib.index.needs_rebuild:
-        messages.warning(f"Rebuilding the search index: {lib.index.rebuild_reason}. "
-                         "Your notes and catalogue changes are safe.")
-        window.indexing.rebuild()
-    window.indexing.update([])  # catch up with files changed while the app was closed
+    opened: list[Library] = []  # closed at exit, even if the window never got it
+    exit_code = [0]
+
+    def attach(result: object) -> None:
+        lib, first_run = result  # type: ignore[misc]
+        if not window.isVisible():
+            return  # closed while the library was opening; it is closed at exit
+        window.attach_library(lib)
+        assert window.indexing is not None
+        if first_run:
+            window.show_welcome()
+        if lib.index.needs_rebuild:
+            messages.warning(f"Rebuilding the search index: {lib.index.rebuild_reason}. "
+                             "Your notes and catalogue changes are safe.")
+            window.indexing.rebuild()
+            window.indexing.update([])
+        elif first_run or lib.count() == 0:
+            window.indexing.update([])  # nothing to show until the sources are read
+        elif not exit_when_ready:
+            # Catch up with files changed while the app was closed once the stored
+            # results are on screen and the user pauses: it scans every source.
+            window.quiet.connect(lambda: window.indexing.update([]) if window.indexing
+                                 else None, Qt.ConnectionType.SingleShotConnection)
+
+    def cannot_open(exc: BaseException) -> None:
+        text = (str(exc) if isinstance(exc, CellsightError)
+                else f"unexpected error ({type(exc).__name__}: {exc})")
+        log.error("cannot open the library %s: %s", folder, text)
+        print(f"cellsight: cannot open its library: {text}", file=sys.stderr, flush=True)
+        if not exit_when_ready:
+            QMessageBox.critical(window, APP_NAME, f"Cellsight cannot open its library.\n\n"
+                                 f"{text}")
+        exit_code[0] = 1
+        window.close()
+
+    def open_library() -> None:
+        log.info("window painted after %s", _elapsed())
+
+        def work(_p: object, _c: object) -> tuple[Library, bool]:
+            lib, first_run = _open_library(folder)
+            opened.append(lib)
+            return lib, first_run
+
+        handle = tasks.run("open library", work, lane="search")
+        handle.finished.connect(attach)
+        handle.failed.connect(cannot_open)
+
+    window.painted.connect(open_library, Qt.ConnectionType.SingleShotConnection)
     window.show()
-    QTimer.singleShot(0, lambda: log.info(
-        "window painted after %.0f ms", (time.perf_counter() - T0) * 1000))
 
     def on_ready() -> None:
+        lib = window.library
+        assert lib is not None
         ms = (time.perf_counter() - T0) * 1000
-        log.info("cellsight ready: %d documents, window painted after %.0f ms", lib.count(), ms)
+        log.info("cellsight ready: %d documents, results shown after %s", lib.count(),
+                 _elapsed())
         print(f"cellsight ready: {lib.count()} documents in {ms:.0f} ms", file=sys.stderr,
               flush=True)
         if screenshot is not None:
-            QTimer.singleShot(300, lambda: _shoot(window, screenshot, exit_when_ready, app))
+            QTimer.singleShot(300, lambda: _shoot(window, screenshot, exit_when_ready))
         elif exit_when_ready:
             QTimer.singleShot(0, window.close)
 
@@ -104,19 +180,20 @@ def run_app(
         log.info("log file: %s", log_file)
     code = app.exec()
     tasks.shutdown()
-    lib.close()
-    return int(code)
+    for lib in opened:
+        lib.close()
+    return exit_code[0] or int(code)
 
 
-def _shoot(window, path: Path, quit_after: bool, app) -> None:  # type: ignore[no-untyped-def]
-    # Wait until indexing has settled so the screenshot shows the real library.
-    if window.indexing.busy or window.tasks.active():
+def _shoot(window: MainWindow, path: Path, quit_after: bool) -> None:
+    # Wait until indexing, prices and the chart have settled, so the screenshot shows
+    # the real library.
+    if not window.settled():
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(200, lambda: _shoot(window, path, quit_after, app))
+        QTimer.singleShot(200, lambda: _shoot(window, path, quit_after))
         return
     window.grab().save(str(path))
     print(f"cellsight screenshot: {path}", file=sys.stderr, flush=True)
     if quit_after:
         window.close()
-

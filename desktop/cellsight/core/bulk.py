@@ -145,7 +145,7 @@ class BulkBuild:
         try:
             with ProcessPoolExecutor(
                 worker_count(), mp_context=ctx, initializer=init_worker,
-                initargs=(self.make_enricher, str(self.scratch), queue, stop),
+                initargs=(self.make_enricher, str(self.scratch), queue, stop, os.getpid()),
             ) as pool:  # fmt: skip
                 pending: set[Future[JobResult]] = {pool.submit(run_job, j) for j in jobs}
                 try:

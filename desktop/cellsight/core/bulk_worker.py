@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,15 +72,31 @@ _state = _State()
 
 
 def init_worker(
-    make_enricher: Callable[[], Enricher], scratch_root: str, progress: Any, cancel: Any
+    make_enricher: Callable[[], Enricher],
+    scratch_root: str,
+    progress: Any,
+    cancel: Any,
+    parent: int,
 ) -> None:
     from .index import whoosh_patches  # noqa: F401 - same fixes as the parent
 
+    # ``parent`` comes from the parent itself: if it died while this process was still
+    # starting, getppid() here would already be the re-parenting process.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _state.enricher = make_enricher()
     _state.scratch_root = scratch_root
     _state.ix = None
     _state.progress = progress
     _state.cancel = cancel
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A killed app must not leave workers behind: they would go on burning CPU and
+    holding its pipes open until their job ended. When the parent dies the worker is
+    re-parented, which this notices within a fraction of a second."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def _scratch_index() -> Any:

@@ -1,19 +1,28 @@
 """The current search (query, filters, exclusions, sort) and running it off-thread.
 
 Every run carries a generation number; an answer that arrives after a newer
-request was made is dropped, so fast typing never shows stale results.
+request was made is dropped, so fast typing never shows stale results. A run that
+is still queued when a newer request is made is skipped before it starts.
+
+The controller can exist before the library is open (the window paints first and
+opens the library right after): requests made until then are kept, and the latest
+one runs as soon as :meth:`set_library` is called.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import QueryError
-from ..core.library import Library
 from ..core.model import SearchRequest, SearchResult
+from ..core.progress import Cancelled
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ..core.library import Library
 
 PAGE = 200
 
@@ -24,13 +33,23 @@ class SearchController(QObject):
     request_changed = Signal(object)  # SearchRequest (filters bar, settings)
     busy_changed = Signal(bool)
 
-    def __init__(self, library: Library, tasks: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, library: Library | None, tasks: TaskRunner, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self.tasks = tasks
         self.request = SearchRequest(limit=PAGE)
         self.generation = 0
         self.last_result: SearchResult | None = None
+        self._pending = False  # a run was asked for before the library was open
+
+    def set_library(self, library: Library) -> None:
+        """The library is open: run the request made while it was opening, if any."""
+        self.library = library
+        if self._pending:
+            self._pending = False
+            self.run()
 
     # -- state changes -----------------------------------------------------------------
     def _set(self, request: SearchRequest) -> None:
@@ -94,8 +113,19 @@ class SearchController(QObject):
         self.generation += 1
         gen = self.generation
         library = self.library
+        if library is None:
+            self._pending = True
+            return
         self.busy_changed.emit(True)
-        handle = self.tasks.run("search", lambda _p, _c: library.search(request), lane="search")
+
+        def search(_p: object, _c: object) -> SearchResult:
+            # Typing queues one search per pause; one overtaken while it waited for
+            # the lane is not worth running (reading an int is safe off the UI thread).
+            if gen != self.generation:
+                raise Cancelled
+            return library.search(request)
+
+        handle = self.tasks.run("search", search, lane="search")
         handle.finished.connect(lambda res: self._deliver(gen, res, append))
         handle.failed.connect(lambda exc: self._fail(gen, exc))
 

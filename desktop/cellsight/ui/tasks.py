@@ -47,6 +47,11 @@ class TaskHandle(QObject):
     @Slot(str, object)
     def _on_end(self, kind: str, payload: object) -> None:
         self.running = False
+        if kind == "finished" and self.token.is_set():
+            # Done on the worker, but cancelled before the UI thread got the result
+            # (e.g. the window closed and shut the runner down): nobody wants it now,
+            # and whoever asked for it may be gone.
+            kind = "cancelled"
         if kind == "finished":
             self.finished.emit(payload)
         elif kind == "failed":

@@ -8,6 +8,7 @@ recent values. Clicking a card (or Enter/Space on it) asks to open that series.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.model import PricePoint
-from ...core.prices_view import MarketContext
 from ..theme import colours
 from .sparkline import paint_sparkline, trend_colour
+
+if TYPE_CHECKING:
+    from ...core.prices_view import MarketContext  # pulls in the price maths
 
 
 def format_value(value: float) -> str:

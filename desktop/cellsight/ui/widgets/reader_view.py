@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QHelpEvent, QKeySequence, QShortcut
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.model import ENTITY_TYPES, Document, EntitySpan, HighlightSpan
-from ...core.prices_view import MarketContext
 from ...core.query.entities_summary import entity_counts, type_order
 from ..dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
 from ..render import parse_entity_href, render_document_html, render_title_html
@@ -38,6 +38,9 @@ from ..theme import ENTITY_LABELS, colours, is_dark
 from .entity_list import EntityList, TypeLegend
 from .find_bar import FindBar
 from .market_context import MarketContextStrip
+
+if TYPE_CHECKING:
+    from ...core.prices_view import MarketContext
 
 EMPTY_TEXT = "Select a result to read it."
 _MAX_SELECTION = 100  # longer selections are passages, not names
@@ -183,6 +186,15 @@ class ReaderView(QWidget):
         self._stack.setCurrentIndex(1)
         self._render_all()
         self.browser.verticalScrollBar().setValue(0)
+
+    def set_market_context(self, doc_id: str, context: tuple[MarketContext, ...]) -> None:
+        """The prices around ``doc_id``, loaded after its text; ignored if another is shown."""
+        doc = self._doc
+        if doc is None or doc.id != doc_id:
+            return
+        self._context = tuple(context)
+        self.market_strip.show_context(self._context, article_date=doc.parsed.date,
+                                       dark=is_dark())
 
     def clear(self) -> None:
         self._doc, self._terms, self._context = None, [], ()
