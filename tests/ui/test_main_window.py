@@ -77,6 +77,20 @@ def test_search_as_you_type_drops_stale_answers(qtbot, env) -> None:  # type: ig
     assert seen[-1] == "lithium" and "Musk" not in seen
 
 
+def test_typing_matches_the_unfinished_word_and_enter_is_exact(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000,
+                          check_params_cb=lambda r: r.request.query == "licen") as typed:
+        qtbot.keyClicks(window.search_bar.edit, "licen")
+    assert typed.args[0].request.typing
+    assert typed.args[0].total >= 2  # the licensing articles, before the word is finished
+    with qtbot.waitSignal(window.search.results_ready, timeout=10_000) as entered:
+        qtbot.keyClick(window.search_bar.edit, Qt.Key.Key_Return)
+    assert not entered.args[0].request.typing
+    assert entered.args[0].total == 0  # Enter searches exactly what is written
+
+
 def test_malformed_query_shows_a_message_not_a_traceback(qtbot, env) -> None:  # type: ignore[no-untyped-def]
     lib, settings, _ = env
     window = make_window(qtbot, lib, settings)

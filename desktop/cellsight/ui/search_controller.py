@@ -57,9 +57,10 @@ class SearchController(QObject):
         self.request_changed.emit(request)
         self.run()
 
-    def set_query(self, text: str) -> None:
-        if text != self.request.query:
-            self._set(replace(self.request, query=text, offset=0))
+    def set_query(self, text: str, typing: bool = False) -> None:
+        """``typing``: the last word may be unfinished and also matches as a prefix."""
+        if text != self.request.query or typing != self.request.typing:
+            self._set(replace(self.request, query=text, typing=typing, offset=0))
 
     def set_sort(self, sort: str) -> None:
         if sort != self.request.sort:

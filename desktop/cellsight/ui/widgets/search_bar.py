@@ -35,7 +35,8 @@ QUERY_HELP = """<b>Query syntax</b><br>
 
 
 class SearchBar(QWidget):
-    query_changed = Signal(str)  # debounced or immediate (Enter)
+    # (text, typing): typing is True for the debounced search-as-you-type, False for Enter.
+    query_changed = Signal(str, bool)
     sort_changed = Signal(str)  # "relevance" | "date"
     suggestion_accepted = Signal(str)
 
@@ -91,7 +92,7 @@ class SearchBar(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
-        self.timer.timeout.connect(self._emit)
+        self.timer.timeout.connect(lambda: self._emit(typing=True))
         self.edit.textEdited.connect(lambda _t: self.timer.start())
         self.edit.returnPressed.connect(self.submit)
         # Clearing with the button is an edit too, but emits no textEdited.
@@ -126,10 +127,10 @@ class SearchBar(QWidget):
     def submit(self) -> None:
         self.timer.stop()
         self.remember(self.edit.text())
-        self._emit()
+        self._emit(typing=False)
 
-    def _emit(self) -> None:
-        self.query_changed.emit(self.edit.text().strip())
+    def _emit(self, *, typing: bool) -> None:
+        self.query_changed.emit(self.edit.text().strip(), typing)
 
     def remember(self, text: str) -> None:
         text = text.strip()
