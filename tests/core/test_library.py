@@ -204,3 +204,22 @@ def test_damaged_index_is_rebuilt_from_the_store(tmp_path: Path) -> None:
         assert lib.index.needs_rebuild
         lib.rebuild_index()
         assert lib.search("licensing").total >= 2
+
+
+def test_clean_close_lets_the_next_open_skip_the_full_store_check(tmp_path: Path) -> None:
+    from cellsight.core import library as library_module
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("Lithium note\n\nA note about lithium.\n")
+    with Library(tmp_path / "lib") as lib:
+        lib.update([tmp_path / "src"])
+    store = tmp_path / "lib" / "documents.sqlite"
+    mark = tmp_path / "lib" / "documents.closed"
+    assert mark.exists()
+    assert library_module._store_unchanged_since_close(store)
+    assert not mark.exists()  # consumed: a crash now would leave no mark behind
+    library_module._remember_clean_close(store)
+    with store.open("r+b") as f:  # changed behind our back: the check must run again
+        f.seek(200)
+        f.write(b"\x00")
+    assert not library_module._store_unchanged_since_close(store)

@@ -55,7 +55,7 @@ class Library:
             raise LibraryError(_cannot_open(self.folder, exc)) from exc
         self._searcher: Searcher | None = None
         self._enricher: Enricher | None = None
-        self._price_book: tuple[int, PriceBook] | None = None
+        self._price_book: tuple[tuple[int, int], PriceBook] | None = None
         self._enricher_lock = threading.Lock()
         self._alias_table: tuple[Enricher, dict[tuple[str, str], str]] | None = None
         if not self._store_damage and self._store_lost():
@@ -96,7 +96,13 @@ class Library:
         path = self.folder / "documents.sqlite"
         store: DocumentStore | None = None
         try:
+            trusted = _store_unchanged_since_close(path)
             store = DocumentStore(path)
+            if trusted:
+                store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return store
+            # quick_check reads the whole file (seconds at 50k documents), so it runs only
+            # when the store was not closed cleanly by us or changed since.
             row = store.conn.execute("PRAGMA quick_check").fetchone()
             if row is None or row[0] != "ok":
                 # quick_check reports most damage as a row, not as an exception.
@@ -127,6 +133,7 @@ class Library:
         self.index.close()
         self.store.close()
         self.user.close()
+        _remember_clean_close(self.folder / "documents.sqlite")
 
     def __enter__(self) -> Library:
         return self
@@ -304,7 +311,7 @@ class Library:
         return self.store.count()
 
     def prices(self) -> PriceBook:
-        gen = self.index.generation()
+        gen = (id(self.index.index), self.index.generation())  # a reset restarts the count
         if self._price_book is None or self._price_book[0] != gen:
             snaps = self.store.series_snapshots() + self.user.imported_series()
             self._price_book = (gen, build_price_book(snaps, self.catalogue()))
@@ -353,3 +360,36 @@ def _cannot_open(folder: Path, exc: BaseException) -> str:
     if os.path.isdir(folder) and not os.access(folder, os.W_OK):
         return _cannot_write(folder, exc)
     return f"Cannot open the library at {folder}: {exc}"
+
+
+# documents.sqlite as it was when a library last closed cleanly: (size, mtime in ns).
+_CLEAN_MARK = "documents.closed"
+
+
+def _fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
+def _store_unchanged_since_close(path: Path) -> bool:
+    """True when the store is byte-for-byte the file a clean close left (same size and
+    modification time, no write-ahead log pending). The mark is consumed: a crash in
+    this session leaves none, so the next open checks the file again."""
+    mark = path.with_name(_CLEAN_MARK)
+    try:
+        expected = mark.read_text().strip()
+        mark.unlink()
+        wal = path.with_name(path.name + "-wal")
+        return expected == _fingerprint(path) and (not wal.exists() or not wal.stat().st_size)
+    except OSError:
+        return False
+
+
+def _remember_clean_close(path: Path) -> None:
+    try:
+        if path.exists():
+            tmp = path.with_name(_CLEAN_MARK + ".tmp")
+            tmp.write_text(_fingerprint(path))
+            os.replace(tmp, path.with_name(_CLEAN_MARK))
+    except OSError:
+        pass  # only an optimisation: the next open runs the full check

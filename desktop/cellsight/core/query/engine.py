@@ -190,7 +190,7 @@ def _phrase(ctx: Context, q: wq.Phrase) -> Matches:
         for i, w in enumerate(words):
             docs, pos = seg.positions(q.fieldname, w)  # type: ignore[arg-type]
             k = (docs.astype(np.int64) << 32) + (pos.astype(np.int64) - i)
-            keys = k if keys is None else keys[np.isin(keys, k)]
+            keys = k if keys is None else keys[_contains(k, keys)]
             if not len(keys):
                 break
         if keys is not None and len(keys):
@@ -198,6 +198,16 @@ def _phrase(ctx: Context, q: wq.Phrase) -> Matches:
     both.mask &= found
     both.score[~both.mask] = 0
     return both
+
+
+def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    """``np.isin(probe, sorted_keys)`` for an ascending ``sorted_keys`` (postings come
+    doc by doc, positions ascending), by binary search instead of sorting both."""
+    if not len(sorted_keys):
+        return np.zeros(len(probe), dtype=bool)
+    at = np.searchsorted(sorted_keys, probe)
+    at[at == len(sorted_keys)] = 0
+    return sorted_keys[at] == probe
 
 
 def _date_range(ctx: Context, q: wq.NumericRange) -> Matches:

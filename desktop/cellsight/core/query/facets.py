@@ -9,10 +9,12 @@ scores every match; here each keyword field becomes two parallel int arrays
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.reading import IndexReader, SegmentReader
 
+from ..index import segment_arrays
 from ..model import FacetCount
 from .postings import read_ids
 
@@ -57,7 +59,9 @@ class FacetTable:
         reader: IndexReader,
         fields: tuple[str, ...],
         cache: dict[tuple[str, str], FieldPostings] | None = None,
+        disk: Path | None = None,
     ) -> None:
+        """``disk``: the index folder, where each segment's arrays are kept between runs."""
         cache = {} if cache is None else cache
         self.ndocs = reader.doc_count_all()
         self.live = np.ones(self.ndocs, dtype=bool)
@@ -69,25 +73,25 @@ class FacetTable:
                 # a per-document is_deleted().
                 dead = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
                 self.live[dead + offset] = False
-        self.fields: dict[str, FieldPostings] = {}
-        for name in fields:
-            parts = []
-            for leaf, offset in leaves:
-                segment = leaf.segment()
-                if segment is None:
-                    # An empty index's reader has no segment: every search of a new,
-                    # still empty library crashed here (reliability tests).
-                    parts.append((_build(leaf, name), offset))
-                    continue
-                key = (segment.segment_id(), name)
-                seen.add(key)
-                part = cache.get(key)
-                if part is None:
-                    part = cache[key] = _build(leaf, name)
-                parts.append((part, offset))
-            self.fields[name] = _combine(parts)
+        parts: dict[str, list[tuple[FieldPostings, int]]] = {name: [] for name in fields}
+        for leaf, offset in leaves:
+            segment = leaf.segment()
+            if segment is None:
+                # An empty index's reader has no segment: every search of a new,
+                # still empty library crashed here (reliability tests).
+                for name in fields:
+                    parts[name].append((_build(leaf, name), offset))
+                continue
+            seg_id = segment.segment_id()
+            if any((seg_id, name) not in cache for name in fields):
+                cache.update({(seg_id, k): v for k, v in _segment(leaf, fields, disk).items()})
+            for name in fields:
+                seen.add((seg_id, name))
+                parts[name].append((cache[(seg_id, name)], offset))
+        self.fields = {name: _combine(parts[name]) for name in fields}
         for key in [k for k in cache if k not in seen]:
             del cache[key]  # merged-away segments
+        segment_arrays.prune(disk, {k[0] for k in seen})
 
     def field(self, name: str) -> FieldPostings:
         return self.fields[name]
@@ -118,6 +122,42 @@ def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:
     for v in values:
         lower.setdefault(v.lower(), v)
     return FieldPostings(tuple(values), doc, val, lower)
+
+
+def _segment(
+    leaf: IndexReader, fields: tuple[str, ...], disk: Path | None
+) -> dict[str, FieldPostings]:
+    """Every keyword field of one segment: from its saved arrays, or built and saved.
+
+    Saved as six arrays (all fields concatenated): loading hundreds of small arrays
+    from one file cost more than the loading itself.
+    """
+    seg_id = leaf.segment().segment_id()
+    saved = segment_arrays.load(disk, seg_id, "facets")
+    if saved is not None and tuple(saved["fields"].tolist()) == fields:
+        out = {}
+        d = v = n = 0
+        for name, ndoc, nval in zip(fields, saved["ndoc"].tolist(), saved["nval"].tolist(),
+                                    strict=True):  # fmt: skip
+            values = tuple(str(x) for x in saved["values"][n : n + nval].tolist())
+            lower: dict[str, str] = {}
+            for x in values:
+                lower.setdefault(x.lower(), x)
+            out[name] = FieldPostings(values, saved["doc"][d : d + ndoc],
+                                      saved["val"][v : v + ndoc], lower)  # fmt: skip
+            d, v, n = d + ndoc, v + ndoc, n + nval
+        return out
+    out = {name: _build(leaf, name) for name in fields}
+    parts = list(out.values())
+    segment_arrays.save(disk, seg_id, "facets", {
+        "fields": np.array(fields, dtype=str),
+        "ndoc": np.array([len(p.doc) for p in parts], dtype=np.int64),
+        "nval": np.array([len(p.values) for p in parts], dtype=np.int64),
+        "doc": np.concatenate([p.doc.astype(np.int32) for p in parts]),
+        "val": np.concatenate([p.val.astype(np.int32) for p in parts]),
+        "values": np.array([x for p in parts for x in p.values], dtype=str),
+    })  # fmt: skip
+    return out
 
 
 def _build(reader: IndexReader, name: str) -> FieldPostings:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
+
+from ..index import segment_arrays
 
 # Whoosh stores each document's field length as one byte on a log scale.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -28,8 +31,9 @@ MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to pe
 class ArrayCache:
     """Least-recently-used arrays with a byte budget, keyed by segment and term."""
 
-    def __init__(self, budget_bytes: int = 96 << 20) -> None:
+    def __init__(self, budget_bytes: int = 96 << 20, disk: Path | None = None) -> None:
         self.budget = budget_bytes
+        self.disk = disk  # where per-segment columns are kept between runs
         self.used = 0
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
@@ -116,10 +120,15 @@ class SegmentPostings:
         """A sortable column (e.g. the day number) as one array."""
 
         def build() -> np.ndarray:
+            saved = segment_arrays.load(self.cache.disk, self.id, "columns")
+            if saved is not None and field in saved and len(saved[field]) == self.ndocs:
+                return saved[field].astype(dtype)
             if not self.leaf.has_column(field):
                 return np.zeros(self.ndocs, dtype=dtype)
             reader = self.leaf.column_reader(field, translate=False)
-            return np.fromiter((reader[i] for i in range(self.ndocs)), dtype, self.ndocs)
+            out = np.fromiter((reader[i] for i in range(self.ndocs)), dtype, self.ndocs)
+            segment_arrays.save(self.cache.disk, self.id, "columns", {field: out})
+            return out
 
         return self.cache.get((self.id, "col", field), build)  # type: ignore[no-any-return]
 

@@ -36,7 +36,7 @@ AliasLookup = Callable[[str, str], str | None]
 
 @dataclass
 class _Generation:
-    number: int
+    number: tuple[int, int]
     searcher: WSearcher
     facets: FacetTable
 
@@ -54,18 +54,21 @@ class Searcher:
         self._alias_lookup = alias_lookup
         self._gen: _Generation | None = None
         self._segment_cache: dict[tuple[str, str], object] = {}
-        self._postings = ArrayCache()
+        self._postings = ArrayCache(disk=index.folder)
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
     def _current(self) -> _Generation:
         with self._lock:
-            number = self.index.generation()
+            # The Index object too: a reset index restarts its generation count, and the
+            # old searcher (over deleted files) was kept when the numbers matched.
+            number = (id(self.index.index), self.index.generation())
             if self._gen is None or self._gen.number != number:
                 if self._gen is not None:
                     self._gen.searcher.close()
                 s = self.index.index.searcher()
-                table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache)
+                table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
+                                   disk=self.index.folder)
                 self._postings.retain({k[0] for k in self._segment_cache})
                 self._gen = _Generation(number, s, table)
             return self._gen
