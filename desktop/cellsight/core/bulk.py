@@ -31,7 +31,7 @@ from .store import DocumentStore, FileRecord
 
 BULK_MIN = 300  # fewer changed files than this are not worth starting processes
 FIRST_JOB = 100  # small first jobs put the first results on screen quickly
-MAX_JOB = 2500  # larger jobs mean fewer, larger segments
+MAX_JOB = 1500  # larger jobs mean fewer, larger segments (and a spilling posting pool)
 SCRATCH = "building"
 
 

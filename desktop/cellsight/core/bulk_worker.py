@@ -26,7 +26,7 @@ from .scan import SourceFile
 from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
-WRITER_MB = 96  # postings buffered before spilling; bounds each worker's memory
+WRITER_MB = 160  # postings buffered before spilling: a 1500-document job fits
 
 
 @dataclass(frozen=True)
