@@ -207,3 +207,17 @@ def test_fast_analysis_matches_whoosh_analyzer(seeds: Path) -> None:
         slow, fast = Positions(field_boost=boost), FastPositions(field_boost=boost)
         for text in texts:
             assert sorted(fast.word_values(text, ana)) == sorted(slow.word_values(text, ana))
+
+
+def test_workers_leave_the_facet_arrays_beside_their_segments(tmp_path: Path,
+                                                              small_bulk: None) -> None:
+    _corpus(tmp_path / "src", 40)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([tmp_path / "src"])
+        with lib.index.index.searcher() as s:
+            segments = {leaf.segment().segment_id() for leaf, _ in s.reader().leaf_readers()}
+        saved = {p.name for p in (tmp_path / "lib" / "index").glob("cellsight-arrays-*")}
+        for seg in segments:  # present before any search asked for them
+            assert f"cellsight-arrays-{seg}-facets.npz" in saved
+            assert f"cellsight-arrays-{seg}-columns.npz" in saved
+        assert _snapshot(lib)["company:CATL"][0] > 0

@@ -98,7 +98,8 @@ class FacetTable:
                 continue
             seg_id = segment.segment_id()
             if any((seg_id, name) not in cache for name in fields):
-                cache.update({(seg_id, k): v for k, v in _segment(leaf, fields, disk).items()})
+                built = segment_postings(leaf, fields, disk)
+                cache.update({(seg_id, k): v for k, v in built.items()})
             for name in fields:
                 seen.add((seg_id, name))
                 parts[name].append((cache[(seg_id, name)], offset))
@@ -138,7 +139,7 @@ def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:
     return FieldPostings(tuple(values), doc, val, lower)
 
 
-def _segment(
+def segment_postings(
     leaf: IndexReader, fields: tuple[str, ...], disk: Path | None
 ) -> dict[str, FieldPostings]:
     """Every keyword field of one segment: from its saved arrays, or built and saved.
