@@ -55,6 +55,7 @@ class Searcher:
         self._gen: _Generation | None = None
         self._segment_cache: dict[tuple[str, str], object] = {}
         self._postings = ArrayCache(disk=index.folder)
+        self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
@@ -150,7 +151,14 @@ class Searcher:
             out_hits = tuple(self._hit(h_id, score, terms) for h_id, score in hits)
             suggestion = None
             if not browse and total < 3:
-                suggestion = self._suggest(s, q, req.query)
+                key = (gen.number, req.query)
+                if key not in self._suggestions:
+                    # Typing passes through the same near-empty queries again and again;
+                    # the lexicon walk behind a suggestion is the slow part of them.
+                    if len(self._suggestions) >= 256:
+                        self._suggestions.pop(next(iter(self._suggestions)))
+                    self._suggestions[key] = self._suggest(s, q, req.query)
+                suggestion = self._suggestions[key]
         return SearchResult(
             request=req,
             total=total,
