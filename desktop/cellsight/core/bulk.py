@@ -197,21 +197,8 @@ class BulkBuild:
             for p in moved:
                 p.unlink(missing_ok=True)
             raise
-        self.store.begin()
-        try:
-            self.store.delete_documents(res.deletes)
-            self.store.put_rows(res.rows)
-            self.store.put_enrichments(res.enrichments)
-            for rec in res.records:
-                self.store.put_file(rec)
-                if rec.ok:
-                    self.store.clear_failure(rec.path)
-            for failure in res.failures:
-                self.store.put_failure(failure.path, failure.reason)
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
+        self.store.record_batch(rows=res.rows, deletes=res.deletes, files=res.records,
+                                failures=res.failures, enrichments=res.enrichments)
 
 
 def _drain(queue: multiprocessing.Queue) -> int:  # type: ignore[type-arg]

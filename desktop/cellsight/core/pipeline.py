@@ -23,7 +23,7 @@ from .ingest.registry import DEFAULT_MAX_BYTES
 from .model import Document, Failure, IndexReport
 from .progress import CancelToken, Progress, ProgressSink, null_sink
 from .scan import Reach, SourceFile, list_folder, scan, scan_tree, targets, under_any
-from .store import DocumentStore, FileRecord
+from .store import DocumentStore, FileRecord, document_row
 
 log = logging.getLogger("cellsight.index")
 
@@ -163,23 +163,10 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
-        self.store.begin()
-        try:
-            for path in batch.dropped_paths:
-                self.store.delete_file(path)
-            self.store.delete_documents(batch.deletes)
-            for doc in batch.adds:
-                self.store.put_document(doc)
-            for rec in batch.files:
-                self.store.put_file(rec)
-                if rec.ok:
-                    self.store.clear_failure(rec.path)
-            for failure in batch.failures:
-                self.store.put_failure(failure.path, failure.reason)
-            self.store.commit()
-        except BaseException:
-            self.store.rollback()
-            raise
+        self.store.record_batch(
+            rows=[document_row(d) for d in batch.adds], deletes=batch.deletes,
+            files=batch.files, failures=batch.failures, dropped_paths=batch.dropped_paths,
+        )  # fmt: skip
 
     def _bulk(self) -> BulkBuild | None:
         if self.worker_enricher is None or worker_count() == 0:

@@ -186,6 +186,35 @@ class DocumentStore:
         """Documents already serialised (by a bulk-build worker process)."""
         self.conn.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)", rows)
 
+    def record_batch(
+        self,
+        *,
+        rows: Iterable[DocumentRow] = (),
+        deletes: Iterable[str] = (),
+        files: Iterable[FileRecord] = (),
+        failures: Iterable[Failure] = (),
+        dropped_paths: Iterable[str] = (),
+        enrichments: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """One indexing batch in one transaction; the caller commits the index first."""
+        self.begin()
+        try:
+            for path in dropped_paths:
+                self.delete_file(path)
+            self.delete_documents(deletes)
+            self.put_rows(rows)
+            self.put_enrichments(enrichments)
+            for rec in files:
+                self.put_file(rec)
+                if rec.ok:
+                    self.clear_failure(rec.path)
+            for failure in failures:
+                self.put_failure(failure.path, failure.reason)
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+
     def put_enrichments(self, rows: Iterable[tuple[str, str]]) -> None:
         """(enrichment JSON, document id) pairs, serialised by a worker process."""
         self.conn.executemany("UPDATE documents SET enrichment=? WHERE id=?", rows)
