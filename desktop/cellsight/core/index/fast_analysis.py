@@ -72,6 +72,16 @@ def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
     return poses
 
 
+def stem_of(word: str) -> str:
+    """Porter stem of a lowercased word, memoised (shared with highlighting)."""
+    s = _STEMS.get(word)
+    if s is None:
+        if len(_STEMS) > _STEMS_MAX:
+            _STEMS.clear()
+        s = _STEMS[word] = stem(word)
+    return s
+
+
 def _stoplist(analyzer: Any) -> frozenset[str] | None:
     """The stop words when ``analyzer`` is the plain StemmingAnalyzer, else None."""
     items = getattr(analyzer, "items", None)

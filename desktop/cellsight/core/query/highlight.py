@@ -11,8 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from whoosh.lang.porter import stem
-
+from ..index.fast_analysis import stem_of
 from ..model import HighlightSpan
 
 MARK_OPEN, MARK_CLOSE = "«", "»"
@@ -20,11 +19,6 @@ MARK_OPEN, MARK_CLOSE = "«", "»"
 # are lowercased and stemmed (memoised), instead of analysing the whole text.
 _TOKEN_REST = r"[\w\*]*(?:\.?[\w\*]+)*"
 _TOKEN_START = r"(?<![\w\*])(?<![\w\*]\.)"
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(stem(word))
 
 
 @lru_cache(maxsize=256)
@@ -55,7 +49,7 @@ def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _pattern(terms).finditer(text):
         word = m.group().lower()
-        if (prefixes and word.startswith(prefixes)) or (wanted and _stem(word) in wanted):
+        if (prefixes and word.startswith(prefixes)) or (wanted and stem_of(word) in wanted):
             spans.append(m.span())
     return spans
 
@@ -103,7 +97,7 @@ def _term_keys(flat: str, spans: list[tuple[int, int]], terms: frozenset[str]) -
     for s, e in spans:
         word = flat[s:e].lower()
         prefix = next((p for p in prefixes if word.startswith(p)), None)
-        keys.append(f"{prefix}*" if prefix is not None else _stem(word))
+        keys.append(f"{prefix}*" if prefix is not None else stem_of(word))
     return keys
 
 

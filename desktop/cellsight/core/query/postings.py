@@ -67,16 +67,43 @@ def _nbytes(value: Any) -> int:
 
 def read_ids(leaf: SegmentReader, field: str, btext: bytes) -> np.ndarray:
     """All docnums of a term in one segment, deletions included, decoded by block."""
-    fmt = leaf.schema[field].format
-    m = leaf._terms.matcher(field, btext, fmt)
+    return decode(leaf, field, btext, values=False)[0]
+
+
+def decode(
+    leaf: SegmentReader, field: str, btext: bytes, *, values: bool
+) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """A term's docnums, weights and (if asked) raw values in one segment.
+
+    The raw matcher, without the reader's deletion filter: deletions change while the
+    segment lives, so callers apply them with the live-document mask.
+    """
+    if (field, btext) not in leaf:
+        return _EMPTY_I, _EMPTY_F, []
+    m = leaf._terms.matcher(field, btext, leaf.schema[field].format)
+    ids: list[Any] = []
+    weights: list[Any] = []
+    vals: list[bytes] = []
     if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-        parts = []
+        # Block-at-a-time decoding of the on-disk format (up to 128 postings each).
         while not m._atend:
             m._read_ids()
-            parts.append(np.asarray(m._ids, dtype=np.int32))
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int32))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            if values:
+                m._read_values()
+                vals.extend(m._values)
             m._next_block()
-        return np.concatenate(parts) if parts else _EMPTY_I
-    return np.fromiter(m.all_ids(), dtype=np.int32)
+        return np.concatenate(ids), np.concatenate(weights), vals
+    # Short lists are inlined in the term dictionary and come as a plain matcher.
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        if values:
+            vals.append(m.value())
+        m.next()
+    return np.asarray(ids, np.int32), np.asarray(weights, np.float32), vals
 
 
 class SegmentPostings:
@@ -94,7 +121,7 @@ class SegmentPostings:
     def weights(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Local docnums (ascending) and term weights (frequency × field boost)."""
         return self.cache.get(  # type: ignore[no-any-return]
-            (self.id, "w", field, btext), lambda: self._read(field, btext, False)[:2]
+            (self.id, "w", field, btext), lambda: decode(self.leaf, field, btext, values=False)[:2]
         )
 
     def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -147,54 +174,18 @@ class SegmentPostings:
                 if n >= MAX_EXPANSION:
                     break
                 texts.append(t if isinstance(t, bytes) else str(t).encode("utf-8"))
-            parts = [self._read(field, t, False)[0] for t in texts]
+            parts = [decode(self.leaf, field, t, values=False)[0] for t in texts]
             ids = np.unique(np.concatenate(parts)) if parts else _EMPTY_I
             return ids, tuple(texts)
 
         return self.cache.get((self.id, "x", *key), build)  # type: ignore[no-any-return]
 
-    def _matcher(self, field: str, btext: bytes) -> Any:
-        fmt = self.leaf.schema[field].format
-        # The raw matcher, without the reader's deletion filter: deletions change
-        # while the segment lives, so they are applied by the caller instead.
-        return self.leaf._terms.matcher(field, btext, fmt)
-
-    def _read(
-        self, field: str, btext: bytes, values: bool
-    ) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-        if not self.has(field, btext):
-            return _EMPTY_I, _EMPTY_F, []
-        m = self._matcher(field, btext)
-        ids: list[Any] = []
-        weights: list[Any] = []
-        vals: list[bytes] = []
-        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-            # Block-at-a-time decoding of the on-disk format (up to 128 postings each).
-            while not m._atend:
-                m._read_ids()
-                m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int32))
-                weights.append(np.asarray(m._weights, dtype=np.float32))
-                if values:
-                    m._read_values()
-                    vals.extend(m._values)
-                m._next_block()
-            return np.concatenate(ids), np.concatenate(weights), vals
-        # Short lists are inlined in the term dictionary and come as a plain matcher.
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            if values:
-                vals.append(m.value())
-            m.next()
-        return np.asarray(ids, np.int32), np.asarray(weights, np.float32), vals
-
     def _positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        ids, _, vals = self._read(field, btext, True)
+        ids, _, vals = decode(self.leaf, field, btext, values=True)
         if not len(ids):
             return _EMPTY_I, _EMPTY_I
-        decode = self.leaf.schema[field].format.decode_positions
-        per_doc = [decode(v) for v in vals]
+        positions_of = self.leaf.schema[field].format.decode_positions
+        per_doc = [positions_of(v) for v in vals]
         counts = np.fromiter((len(p) for p in per_doc), np.int64, len(per_doc))
         docs = np.repeat(ids, counts)
         pos = np.fromiter((x for p in per_doc for x in p), np.int32, int(counts.sum()))

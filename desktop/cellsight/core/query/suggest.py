@@ -14,7 +14,8 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.searching import Searcher as WSearcher
 
-from .highlight import _stem, term_spans
+from ..index.fast_analysis import stem_of
+from .highlight import term_spans
 
 FIELD = "body"
 _WORD = re.compile(r"\w+")
@@ -62,5 +63,5 @@ def _surface(stem: str, sample: str | None) -> str:
     """The commonest word in ``sample`` that stems to ``stem``."""
     if not sample:
         return stem
-    words = Counter(w.lower() for w in _WORD.findall(sample) if _stem(w.lower()) == stem)
+    words = Counter(w.lower() for w in _WORD.findall(sample) if stem_of(w.lower()) == stem)
     return words.most_common(1)[0][0] if words else stem
