@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.errors import QueryError
 from ..core.model import SearchRequest, SearchResult
 from ..core.progress import Cancelled
+from .lanes import SEARCH_LANE
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class SearchController(QObject):
                 raise Cancelled
             return library.search(request)
 
-        handle = self.tasks.run("search", search, lane="search")
+        handle = self.tasks.run("search", search, lane=SEARCH_LANE)
         handle.finished.connect(lambda res: self._deliver(gen, res, append))
         handle.failed.connect(lambda exc: self._fail(gen, exc))
 
