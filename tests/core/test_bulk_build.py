@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cellsight.core import pipeline
-from cellsight.core.bulk import MAX_JOB, job_sizes
+from cellsight.core.bulk import MAX_JOB, TAIL_JOB, job_sizes
 from cellsight.core.index.segments import SMALL_PILE
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
@@ -61,6 +61,15 @@ def test_job_sizes_cover_everything_and_stay_bounded() -> None:
             assert sum(sizes) == total
             assert all(0 < s <= MAX_JOB for s in sizes)
     assert job_sizes(50000, 2)[0] == 100  # first results arrive early
+    for total in (10_000, 50_000):
+        sizes = job_sizes(total, 2)
+        peak = sizes.index(max(sizes))
+        tail = sizes[peak:]
+        # The workers finish together: jobs shrink towards the end, none below
+        # TAIL_JOB but the very last.
+        assert tail == sorted(tail, reverse=True)
+        assert all(s >= TAIL_JOB for s in tail[:-1])
+        assert tail[-2] <= 2 * TAIL_JOB
 
 
 def test_bulk_build_equals_in_process_build(tmp_path: Path, small_bulk: None,
@@ -199,7 +208,8 @@ def test_fast_analysis_matches_whoosh_analyzer(seeds: Path) -> None:
     ana = analyzer()
     rng = random.Random(3)
     vocab = ("the", "a", "Lithium", "lithium-ion", "U.S.", "batteries", "happy", "of", "x",
-             "99", "co2", "α-β", "e.g.", "Mr.", "*", "x.lithium", "İstanbul", "straße", "I")
+             "99", "co2", "α-β", "e.g.", "Mr.", "*", "x.lithium", "İstanbul", "straße", "I",
+             "ΟΔΟΣ'Α", "ΣΟΦΟΣ.", "ǅemal", "Kelvin")
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in seeds.iterdir()]
     texts += [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 60))) for _ in range(300)]
     texts += ["", "the the the", "a b c d"]

@@ -31,7 +31,8 @@ from .store import DocumentStore, FileRecord
 
 BULK_MIN = 300  # fewer changed files than this are not worth starting processes
 FIRST_JOB = 100  # small first jobs put the first results on screen quickly
-MAX_JOB = 1500  # larger jobs mean fewer, larger segments (and a spilling posting pool)
+MAX_JOB = 1500  # larger jobs mean fewer, larger segments, and more memory per worker
+TAIL_JOB = 500  # the smallest job after the ramp: smaller segments would be merged again
 SCRATCH = "building"
 
 
@@ -43,21 +44,16 @@ def worker_count() -> int:
 
 
 def job_sizes(total: int, workers: int) -> list[int]:
-    """Doubling from FIRST_JOB up to MAX_JOB, then equal shares of the rest so every
-    worker is busy until the end; never tiny jobs (each is a segment and a commit)."""
+    """Doubling from FIRST_JOB up to MAX_JOB, and never more than a share of what is
+    left, so the last jobs are small and the workers finish together (equal last
+    jobs left one worker idle for most of a job: a job's pace varies with its
+    files). After the ramp no job but the last is below TAIL_JOB: each is a segment
+    and a commit."""
     sizes: list[int] = []
     left, size = total, FIRST_JOB
+    share_of = 2 * max(1, workers)
     while left > 0:
-        size = min(size, MAX_JOB)
-        if size * workers >= left:
-            # The tail: one job per worker, split evenly.
-            share = -(-left // max(1, workers))
-            while left > 0:
-                take = min(share, left)
-                sizes.append(take)
-                left -= take
-            break
-        take = size
+        take = min(size, MAX_JOB, max(-(-left // share_of), TAIL_JOB), left)
         sizes.append(take)
         left -= take
         size *= 2

@@ -26,7 +26,6 @@ from .scan import SourceFile
 from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
-WRITER_MB = 160  # postings buffered before spilling: a 1500-document job fits
 
 
 @dataclass(frozen=True)
@@ -113,10 +112,10 @@ def _scratch_index() -> Any:
 
 
 def run_job(job: Job) -> JobResult:
-    from whoosh.writing import SegmentWriter
+    from .index.segment_writer import TermSegmentWriter
 
     res = JobResult(job.number)
-    writer = SegmentWriter(_scratch_index(), _lk=False, limitmb=WRITER_MB)
+    writer = TermSegmentWriter(_scratch_index(), _lk=False)
     try:
         if job.mode != "files":
             _stored(job, writer, res)

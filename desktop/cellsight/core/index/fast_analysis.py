@@ -21,31 +21,34 @@ from whoosh.lang.porter import stem
 _TOKENS = re.compile(default_pattern.pattern.replace("(\\.", "(?:\\."), re.UNICODE)
 _STEMS: dict[str, str] = {}
 _STEMS_MAX = 200_000
-_SINGLE: dict[int, bytes] = {}
+# The encoding of a single position, by position: most words occur once in a document.
+SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
 class FastPositions(Positions):
     """``Positions`` whose ``word_values`` has a fast path for the stemming analyzer."""
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        stops = _stoplist(analyzer)
+        stops = stoplist(analyzer)
         if stops is None or not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        fb = self.field_boost
-        encode = self.encode
-        single = _SINGLE
-        for word, poslist in analyse(value, stops).items():
-            if len(poslist) == 1:
-                # Most words occur once in a document; their encoding depends only on
-                # the position, so it is made once per position.
-                p = poslist[0]
-                enc = single.get(p)
-                if enc is None:
-                    enc = single[p] = encode(poslist)
-                yield (word, 1, fb, enc)
-            else:
-                yield (word, len(poslist), len(poslist) * fb, encode(poslist))
+        yield from postings(value, stops, self.encode, self.field_boost)
+
+
+def postings(value: str, stops: frozenset[str], encode: Any,
+             fb: float) -> Iterator[tuple[str, int, float, bytes]]:  # fmt: skip
+    """(word, frequency, weight, encoded positions) for each stemmed word of ``value``."""
+    single = SINGLE_POSITIONS
+    for word, poslist in analyse(value, stops).items():
+        if len(poslist) == 1:
+            p = poslist[0]
+            enc = single.get(p)
+            if enc is None:
+                enc = single[p] = encode(poslist)
+            yield (word, 1, fb, enc)
+        else:
+            yield (word, len(poslist), len(poslist) * fb, encode(poslist))
 
 
 def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
@@ -82,7 +85,7 @@ def stem_of(word: str) -> str:
     return s
 
 
-def _stoplist(analyzer: Any) -> frozenset[str] | None:
+def stoplist(analyzer: Any) -> frozenset[str] | None:
     """The stop words when ``analyzer`` is the plain StemmingAnalyzer, else None."""
     items = getattr(analyzer, "items", None)
     if not items or len(items) != 4:

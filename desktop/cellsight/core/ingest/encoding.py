@@ -20,6 +20,7 @@ _SAMPLE = 65536
 
 # Byte values that never occur in text: C0 controls other than TAB LF VT FF CR ESC.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27)) + b"\x7f"
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 # A declared charset names a family; decoding with its superset is what browsers do.
 _SUPERSETS = {
@@ -94,7 +95,7 @@ def looks_binary(data: bytes) -> bool:
     nuls = sample.count(0)
     if nuls > max(1, len(sample) // 1000):
         return True
-    controls = sum(sample.count(b) for b in _CONTROL_BYTES)
+    controls = len(sample.translate(None, _NOT_CONTROL))  # one pass, not one per byte value
     return controls > max(2, len(sample) // 50)
 
 
