@@ -216,7 +216,14 @@ def test_fast_analysis_matches_whoosh_analyzer(seeds: Path) -> None:
     for boost in (1.0, 2.5):
         slow, fast = Positions(field_boost=boost), FastPositions(field_boost=boost)
         for text in texts:
-            assert sorted(fast.word_values(text, ana)) == sorted(slow.word_values(text, ana))
+            # The same words, frequencies, weights and positions (encoded differently).
+            got = sorted((w, f, wt, fast.decode_positions(v))
+                         for w, f, wt, v in fast.word_values(text, ana))  # fmt: skip
+            want = sorted((w, f, wt, slow.decode_positions(v))
+                          for w, f, wt, v in slow.word_values(text, ana))  # fmt: skip
+            assert got == want
+            for _w, f, wt, v in fast.word_values(text, ana):
+                assert (fast.decode_frequency(v), fast.decode_weight(v)) == (f, wt)
 
 
 def test_workers_leave_the_facet_arrays_beside_their_segments(tmp_path: Path,

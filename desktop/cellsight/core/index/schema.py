@@ -14,7 +14,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from ..model import Document
 from .fast_analysis import FastPositions
 
-SCHEMA_VERSION = 6  # 5: no spelling field; 6: FastPositions format
+SCHEMA_VERSION = 7  # 5: no spelling field; 6: FastPositions; 7: positions as int32 arrays
 
 # Facet field -> entity type it is filled from (None: filled specially).
 ENTITY_FACETS: dict[str, str] = {

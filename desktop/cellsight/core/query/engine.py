@@ -177,6 +177,10 @@ def _phrase(ctx: Context, q: wq.Phrase) -> Matches:
     words = [_btext(ctx, q.fieldname, w) for w in q.words]
     if not words or any(w is None for w in words):
         return ctx.empty()
+    if len(words) > 1:
+        for seg, _offset in ctx.segments:
+            for w in words:
+                seg.positions(q.fieldname, w)  # type: ignore[arg-type] # decodes the weights too
     terms = [_term(ctx, q.fieldname, w, q.boost) for w in words]
     both = _combine(ctx, terms, all_needed=True, boost=1.0)
     if len(words) == 1 or not both.mask.any():

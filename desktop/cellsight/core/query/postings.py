@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from itertools import chain
 from pathlib import Path
+from pickle import loads
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 
 from ..index import segment_arrays
+from ..index.fast_analysis import FastPositions
+from .w3blocks import read_postings
 
 # Whoosh stores each document's field length as one byte on a log scale.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -78,6 +83,9 @@ def decode(
     The raw matcher, without the reader's deletion filter: deletions change while the
     segment lives, so callers apply them with the live-document mask.
     """
+    direct = read_postings(leaf, field, btext, values=values)
+    if direct is not None:
+        return direct
     if (field, btext) not in leaf:
         return _EMPTY_I, _EMPTY_F, []
     m = leaf._terms.matcher(field, btext, leaf.schema[field].format)
@@ -104,6 +112,20 @@ def decode(
             vals.append(m.value())
         m.next()
     return np.asarray(ids, np.int32), np.asarray(weights, np.float32), vals
+
+
+def numeric_column(reader: Any, ndocs: int, dtype: Any) -> np.ndarray:
+    """All values of a Whoosh numeric column in one read, not one ``reader[i]`` each
+    (a second per 100,000 documents)."""
+    typecode = getattr(reader, "_typecode", None)
+    if (typecode is None or not hasattr(reader, "_dbfile") or getattr(reader, "_reverse", False)
+            or np.dtype(typecode).itemsize != reader._fixedlen):  # fmt: skip
+        return np.fromiter((reader[i] for i in range(ndocs)), dtype, ndocs)
+    stored = min(reader._count, ndocs)  # the writer leaves off trailing defaults
+    raw = reader._dbfile.get(reader._basepos, stored * reader._fixedlen)
+    out = np.full(ndocs, reader._default, dtype=dtype)
+    out[:stored] = np.frombuffer(raw, dtype=np.dtype(typecode).newbyteorder(">"))
+    return out
 
 
 class SegmentPostings:
@@ -138,8 +160,7 @@ class SegmentPostings:
             reader = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
             if reader is None:
                 return np.zeros(self.ndocs, dtype=np.float32)
-            raw = np.fromiter((reader[i] for i in range(self.ndocs)), np.uint8, self.ndocs)
-            return _LENGTHS[raw]
+            return _LENGTHS[numeric_column(reader, self.ndocs, np.uint8)]
 
         return self.cache.get((self.id, "len", field), build)  # type: ignore[no-any-return]
 
@@ -153,7 +174,7 @@ class SegmentPostings:
             if not self.leaf.has_column(field):
                 return np.zeros(self.ndocs, dtype=dtype)
             reader = self.leaf.column_reader(field, translate=False)
-            out = np.fromiter((reader[i] for i in range(self.ndocs)), dtype, self.ndocs)
+            out = numeric_column(reader, self.ndocs, dtype)
             segment_arrays.save(self.cache.disk, self.id, "columns", {field: out})
             return out
 
@@ -181,12 +202,38 @@ class SegmentPostings:
         return self.cache.get((self.id, "x", *key), build)  # type: ignore[no-any-return]
 
     def _positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        ids, _, vals = decode(self.leaf, field, btext, values=True)
+        ids, weights, vals = decode(self.leaf, field, btext, values=True)
+        # The same blocks hold the weights: a phrase's terms need both.
+        self.cache.get((self.id, "w", field, btext), lambda: (ids, weights))
         if not len(ids):
             return _EMPTY_I, _EMPTY_I
-        positions_of = self.leaf.schema[field].format.decode_positions
-        per_doc = [positions_of(v) for v in vals]
-        counts = np.fromiter((len(p) for p in per_doc), np.int64, len(per_doc))
-        docs = np.repeat(ids, counts)
-        pos = np.fromiter((x for p in per_doc for x in p), np.int32, int(counts.sum()))
-        return docs, pos
+        fmt = self.leaf.schema[field].format
+        if type(fmt) is FastPositions:
+            flat = np.frombuffer(b"".join(vals), dtype="<u4").astype(np.int32)
+            counts = np.fromiter(map(len, vals), np.int64, len(vals)) // 4
+            return np.repeat(ids, counts), flat
+        if type(fmt) is not Positions:
+            return _grouped(ids, [fmt.decode_positions(v) for v in vals], gaps=False)
+        # Whoosh's encoding: the gaps between positions, pickled after a 4-byte count,
+        # unpickled in C and summed up with numpy. Equal values are common.
+        seen: dict[bytes, list[int]] = {}
+        per_doc = []
+        for v in vals:
+            gaps = seen.get(v)
+            if gaps is None:
+                gaps = seen[v] = loads(v[4:] if v.endswith(b".") else v[4:] + b".")
+            per_doc.append(gaps)
+        return _grouped(ids, per_doc, gaps=True)
+
+
+def _grouped(ids: np.ndarray, per_doc: list[list[int]], *,
+             gaps: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(docnum, position) rows from each document's list of positions (or gaps)."""
+    counts = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
+    flat = np.fromiter(chain.from_iterable(per_doc), np.int64, int(counts.sum()))
+    if gaps and len(flat):
+        total = np.cumsum(flat)
+        starts = np.cumsum(counts) - counts  # every posting has at least one position
+        before = np.where(starts > 0, total[np.maximum(starts - 1, 0)], 0)
+        flat = total - np.repeat(before, counts)
+    return np.repeat(ids, counts), flat.astype(np.int32)
