@@ -250,10 +250,13 @@ def _expanded(ctx: Context, q: wq.MultiTerm) -> Matches:
     key = (type(q).__name__, q.fieldname, q.text, getattr(q, "maxdist", 0),
            getattr(q, "prefixlength", 0))  # fmt: skip
     shown: set[bytes] = set()
+    prefix = None
+    if type(q) is wq.Prefix:
+        prefix = q.text.encode("utf-8") if isinstance(q.text, str) else q.text
     for seg, offset in ctx.segments:
         # Expanded per segment and cached with it: a typed prefix repeats often and
         # the segment's lexicon never changes.
-        ids, texts = seg.expansion(key, q._btexts, q.fieldname)
+        ids, texts = seg.expansion(key, q._btexts, q.fieldname, prefix=prefix)
         out.mask[ids + offset] = True
         if len(shown) <= 64:
             shown.update(texts[:65])

@@ -24,7 +24,7 @@ from whoosh.util.numeric import byte_to_length
 
 from ..index import segment_arrays
 from ..index.fast_analysis import FastPositions
-from .w3blocks import read_postings
+from .w3blocks import prefix_items, read_postings
 
 # Whoosh stores each document's field length as one byte on a log scale.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -181,21 +181,30 @@ class SegmentPostings:
         return self.cache.get((self.id, "col", field), build)  # type: ignore[no-any-return]
 
     def expansion(
-        self, key: tuple[object, ...], expand: Callable[[Any], Any], field: str
+        self, key: tuple[object, ...], expand: Callable[[Any], Any], field: str,
+        prefix: bytes | None = None,
     ) -> tuple[np.ndarray, tuple[bytes, ...]]:
         """Docnums matching any term ``expand(segment reader)`` yields, and the terms.
 
-        Only the union is cached, not each expanded term's postings: "s*" would
-        otherwise fill the cache with thousands of lists used once.
+        ``prefix``: the terms are those starting with it, read with their term infos
+        in one pass over the term table instead of a lookup each. Only the union is
+        cached, not each expanded term's postings: "s*" would otherwise fill the cache
+        with thousands of lists used once.
         """
 
         def build() -> tuple[np.ndarray, tuple[bytes, ...]]:
+            items = prefix_items(self.leaf, field, prefix) if prefix is not None else None
+            if items is None:
+                items = ((t if isinstance(t, bytes) else str(t).encode("utf-8"), None)
+                         for t in expand(self.leaf))  # fmt: skip
             texts: list[bytes] = []
-            for n, t in enumerate(expand(self.leaf)):
+            parts = []
+            for n, (t, info) in enumerate(items):
                 if n >= MAX_EXPANSION:
                     break
-                texts.append(t if isinstance(t, bytes) else str(t).encode("utf-8"))
-            parts = [decode(self.leaf, field, t, values=False)[0] for t in texts]
+                texts.append(t)
+                got = read_postings(self.leaf, field, t, values=False, info=info)
+                parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
             ids = np.unique(np.concatenate(parts)) if parts else _EMPTY_I
             return ids, tuple(texts)
 

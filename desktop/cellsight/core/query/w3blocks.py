@@ -13,12 +13,13 @@ writes (and Whoosh's own writer, byte for byte).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from io import BytesIO
 from pickle import load, loads
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3TermsReader
+from whoosh.codec.whoosh3 import W3TermInfo, W3TermsReader
 from whoosh.reading import SegmentReader, TermNotFound
 
 _MAGIC = 4  # b"W3Bl" before the first block
@@ -28,17 +29,37 @@ _EMPTY_F = np.zeros(0, dtype=np.float32)
 Postings = tuple[np.ndarray, np.ndarray, list[Any]]
 
 
-def read_postings(leaf: SegmentReader, field: str, btext: bytes, *,
-                  values: bool) -> Postings | None:  # fmt: skip
-    """Docnums, weights and (if asked) raw values; None when this segment is not
-    stored in the W3 format (the caller then uses Whoosh's matcher)."""
+def prefix_items(leaf: SegmentReader, field: str,
+                 prefix: bytes) -> Iterator[tuple[bytes, W3TermInfo]] | None:  # fmt: skip
+    """The terms of ``field`` starting with ``prefix`` and their term infos, from one
+    ordered pass over the term table; None when the segment is not in W3 format."""
     terms = getattr(leaf, "_terms", None)
     if type(terms) is not W3TermsReader:
         return None
-    try:
-        info = terms.term_info(field, btext)
-    except TermNotFound:
-        return _EMPTY_I, _EMPTY_F, []
+    return _prefix_items(terms, field, prefix)
+
+
+def _prefix_items(terms: W3TermsReader, field: str,
+                  prefix: bytes) -> Iterator[tuple[bytes, W3TermInfo]]:  # fmt: skip
+    for (fname, btext), info in terms.items_from(field, prefix):
+        if fname != field or not btext.startswith(prefix):
+            return
+        yield btext, info
+
+
+def read_postings(leaf: SegmentReader, field: str, btext: bytes, *, values: bool,
+                  info: W3TermInfo | None = None) -> Postings | None:  # fmt: skip
+    """Docnums, weights and (if asked) raw values; None when this segment is not
+    stored in the W3 format (the caller then uses Whoosh's matcher). ``info``: the
+    term's info when the caller has it already."""
+    terms = getattr(leaf, "_terms", None)
+    if type(terms) is not W3TermsReader:
+        return None
+    if info is None:
+        try:
+            info = terms.term_info(field, btext)
+        except TermNotFound:
+            return _EMPTY_I, _EMPTY_F, []
     if info.is_inlined():
         return None
     df = info.doc_frequency()
