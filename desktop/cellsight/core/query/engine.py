@@ -50,6 +50,7 @@ class Context:
             if leaf.segment() is not None:
                 self.segments.append((SegmentPostings(leaf, self.cache), offset))
         self._avg: dict[str, float] = {}
+        self._lengths: dict[str, np.ndarray] = {}
 
     def empty(self) -> Matches:
         return Matches(np.zeros(self.ndocs, bool), np.zeros(self.ndocs, np.float32))
@@ -66,6 +67,15 @@ class Context:
             docs = max(1, self.reader.doc_count_all())
             self._avg[fieldname] = self.reader.field_length(fieldname) / docs or 1.0
         return self._avg[fieldname]
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's length in ``fieldname``, by global docnum."""
+        got = self._lengths.get(fieldname)
+        if got is None:
+            got = self._lengths[fieldname] = np.zeros(self.ndocs, np.float32)
+            for seg, offset in self.segments:
+                got[offset : offset + seg.ndocs] = seg.lengths(fieldname)
+        return got
 
     def column(self, fieldname: str) -> np.ndarray:
         out = np.zeros(self.ndocs, dtype=np.int64)
@@ -155,21 +165,25 @@ def _term(ctx: Context, fieldname: str, text: object, boost: float) -> Matches:
     if fieldname in TEXT_FIELDS:
         ctx.terms.add(btext.decode("utf-8", "replace"))
     scorable = ctx.reader.schema[fieldname].scorable
-    df = ctx.reader.doc_frequency(fieldname, btext) if scorable else 0
+    lists = [(seg, offset, *seg.weights(fieldname, btext)) for seg, offset in ctx.segments]
+    # Whoosh's doc_frequency is the segments' posting counts (deleted documents too):
+    # the lists are at hand, where asking the reader looks the term up in each segment.
+    df = sum(len(ids) for _, _, ids, _ in lists)
     idf = math.log(max(ctx.ndocs, 1) / (df + 1)) + 1.0
     avg = ctx.avg_length(fieldname) if scorable else 1.0
-    for seg, offset in ctx.segments:
-        ids, weights = seg.weights(fieldname, btext)
-        if not len(ids):
-            continue
-        g = ids + offset
-        out.mask[g] = True
-        if scorable:
-            dl = seg.lengths(fieldname)[ids]
-            s = idf * weights * (K1 + 1) / (weights + K1 * (1 - B + B * dl / avg))
-            out.score[g] = s * boost
-        else:
-            out.score[g] = boost
+    found = [(offset, ids, weights) for _, offset, ids, weights in lists if len(ids)]
+    if not found:
+        return out
+    # One set of array operations for all segments, not one per segment.
+    g = np.concatenate([ids + offset for offset, ids, _ in found])
+    out.mask[g] = True
+    if scorable:
+        weights = np.concatenate([w for _, _, w in found])
+        dl = ctx.lengths(fieldname)[g]
+        s = idf * weights * (K1 + 1) / (weights + K1 * (1 - B + B * dl / avg))
+        out.score[g] = s * boost
+    else:
+        out.score[g] = boost
     return out
 
 
@@ -177,31 +191,37 @@ def _phrase(ctx: Context, q: wq.Phrase) -> Matches:
     words = [_btext(ctx, q.fieldname, w) for w in q.words]
     if not words or any(w is None for w in words):
         return ctx.empty()
+    found = None
     if len(words) > 1:
-        for seg, _offset in ctx.segments:
-            for w in words:
-                seg.positions(q.fieldname, w)  # type: ignore[arg-type] # decodes the weights too
+        # First, as it decodes the words' blocks once for positions and weights both.
+        found = np.zeros(ctx.ndocs, bool)
+        key = (q.fieldname, *words)
+        for seg, offset in ctx.segments:
+            # A segment never changes: its documents holding the phrase are kept.
+            docs = seg.cache.get((seg.id, "phrase", *key),
+                                 lambda seg=seg: _phrase_docs(seg, q.fieldname, words))  # type: ignore[arg-type] # fmt: skip
+            found[docs + offset] = True
     terms = [_term(ctx, q.fieldname, w, q.boost) for w in words]
     both = _combine(ctx, terms, all_needed=True, boost=1.0)
-    if len(words) == 1 or not both.mask.any():
-        return both
-    found = np.zeros(ctx.ndocs, bool)
-    for seg, offset in ctx.segments:
-        if not both.mask[offset : offset + seg.ndocs].any():
-            continue
-        # Keys (doc, position - i) of the i-th word must all coincide with the first's.
-        keys = None
-        for i, w in enumerate(words):
-            docs, pos = seg.positions(q.fieldname, w)  # type: ignore[arg-type]
-            k = (docs.astype(np.int64) << 32) + (pos.astype(np.int64) - i)
-            keys = k if keys is None else keys[_contains(k, keys)]
-            if not len(keys):
-                break
-        if keys is not None and len(keys):
-            found[(keys >> 32).astype(np.int64) + offset] = True
-    both.mask &= found
-    both.score[~both.mask] = 0
+    if found is not None:
+        both.mask &= found
+        both.score[~both.mask] = 0
     return both
+
+
+def _phrase_docs(seg: SegmentPostings, field: str, words: list[bytes]) -> np.ndarray:
+    """Local docnums of one segment where ``words`` occur one after the other."""
+    # Keys (doc, position - i) of the i-th word must all coincide with the first's.
+    keys = None
+    for i, w in enumerate(words):
+        docs, pos = seg.positions(field, w)
+        k = (docs.astype(np.int64) << 32) + (pos.astype(np.int64) - i)
+        keys = k if keys is None else keys[_contains(k, keys)]
+        if not len(keys):
+            break
+    if keys is None or not len(keys):
+        return np.zeros(0, np.int64)
+    return np.unique(keys >> 32)
 
 
 def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
