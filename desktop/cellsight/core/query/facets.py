@@ -45,11 +45,17 @@ class FieldPostings:
         ends = np.append(starts[1:], len(self.val)) if len(starts) else starts
         object.__setattr__(self, "_starts", np.minimum(starts, max(len(self.val) - 1, 0)))
         object.__setattr__(self, "_empty", ends == starts)
-        # Each value's place in name order, so counts sort with numpy, not a Python key.
-        by_name = sorted(range(len(self.values)), key=lambda i: self.values[i].lower())
-        rank = np.empty(len(self.values), dtype=np.int64)
-        rank[by_name] = np.arange(len(self.values))
-        object.__setattr__(self, "_name_rank", rank)
+
+    def _name_rank(self) -> np.ndarray:
+        """Each value's place in name order, so counts sort with numpy, not a Python key
+        (made on the first count: most per-segment tables are only ever combined)."""
+        rank = self.__dict__.get("_rank")
+        if rank is None:
+            by_name = sorted(range(len(self.values)), key=lambda i: self.values[i].lower())
+            rank = np.empty(len(self.values), dtype=np.int64)
+            rank[by_name] = np.arange(len(self.values))
+            object.__setattr__(self, "_rank", rank)
+        return rank
 
     def count(self, mask: np.ndarray, limit: int | None = None) -> tuple[FacetCount, ...]:
         if not len(self.values) or not len(self.doc):
@@ -59,7 +65,7 @@ class FieldPostings:
         counts[self._empty] = 0  # type: ignore[attr-defined]
         nz = np.flatnonzero(counts)
         # Highest count first, then by name, so equal counts are stable and readable.
-        order = nz[np.lexsort((self._name_rank[nz], -counts[nz]))]  # type: ignore[attr-defined]
+        order = nz[np.lexsort((self._name_rank()[nz], -counts[nz]))]
         if limit is not None:
             order = order[:limit]
         values = self.values

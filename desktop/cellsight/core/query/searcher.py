@@ -67,7 +67,7 @@ class Searcher:
             if self._gen is None or self._gen.number != number:
                 if self._gen is not None:
                     self._gen.searcher.close()
-                s = self.index.index.searcher()
+                s = self.index.take_searcher() or self.index.index.searcher()
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
                                    disk=self.index.folder)
                 self._postings.retain({k[0] for k in self._segment_cache})
