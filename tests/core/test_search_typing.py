@@ -38,3 +38,17 @@ def test_typing_finds_words_before_they_are_complete(tmp_path: Path, seeds: Path
         hit = typing.hits[0]
         marked = [hit.snippet[a:b].lower() for a, b in hit.snippet_spans]
         assert any(m.startswith("licen") for m in marked)
+
+
+def test_one_typed_character_shows_the_library(tmp_path: Path, seeds: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        everything = lib.search(SearchRequest(query=""))
+        typed = lib.search(SearchRequest(query="l", typing=True))
+        assert typed.total == everything.total > 0
+        assert [h.id for h in typed.hits] == [h.id for h in everything.hits]
+        assert typed.request.query == "l"
+        # Entered, it is a search: the words starting with it.
+        entered = lib.search(SearchRequest(query="l"))
+        assert 0 < entered.total <= everything.total
+        assert entered.terms == ("l*",)

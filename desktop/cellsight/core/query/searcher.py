@@ -104,7 +104,9 @@ class Searcher:
         t0 = time.perf_counter()
         with self._lock:
             gen = self._current()
-            browse = is_browse(req.query)
+            # While typing, one character is not a query yet: as a prefix it matches
+            # nearly everything, after reading thousands of rare words' postings.
+            browse = is_browse(req.query) or (req.typing and _one_character(req.query))
             # Parse against this same generation: a second _current() here closed the
             # searcher in use when another process committed in between (ReaderClosed,
             # reliability tests).
@@ -222,6 +224,11 @@ class Searcher:
             return ()
         with self._lock:
             return _terms(q, self._current().searcher)
+
+
+def _one_character(text: str) -> bool:
+    text = text.strip()
+    return len(text) == 1 and text.isalnum()
 
 
 def _field(name: str) -> str:
