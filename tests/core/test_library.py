@@ -116,6 +116,23 @@ def test_more_like_this(seeded: Library) -> None:
     assert similar and hit.id not in {h.id for h in similar}
 
 
+def test_more_like_this_key_terms_are_whooshs(seeded: Library) -> None:
+    from whoosh.classify import Expander
+
+    from cellsight.core.query.searcher import _KeyTermReader
+
+    s = seeded.searcher._current().searcher
+    memo: dict[tuple[str, bytes], float] = {}
+    for hit in seeded.search("").hits:
+        row = seeded.store.hit_row(hit.id)
+        assert row is not None
+        expander = Expander(_KeyTermReader(s.reader(), memo), "body")
+        expander.add_text(row.text)
+        assert expander.expanded_terms(5, normalize=False) == s.key_terms_from_text(
+            "body", row.text, numterms=5, normalize=False)
+    assert memo  # the frequencies were kept for the next document
+
+
 def test_prices_from_seed(seeded: Library) -> None:
     book = seeded.prices()
     assert len(book.series) == 15
