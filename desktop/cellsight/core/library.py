@@ -43,6 +43,11 @@ class Library:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.user = UserData(self.folder / "user.sqlite")
+            store_file = self.folder / "documents.sqlite"
+            # A store file that was there (and not emptied to zero bytes) was not lost,
+            # even with no documents: a first batch's index commit may have gone through
+            # and its store commit not (a full disk, a kill between the two).
+            self._store_existed = store_file.is_file() and store_file.stat().st_size > 0
             self.store = self._open_store()
             self.index = IndexStore(self.folder / "index")
         # OSError, not only PermissionError: a read-only file system (EROFS) or a full
@@ -82,7 +87,7 @@ class Library:
             self.index.rebuild_reason = "the search index was missing or empty"
 
     def _store_lost(self) -> bool:
-        if self.store.count() or not self.index.doc_count():
+        if self._store_existed or self.store.count() or not self.index.doc_count():
             return False
         # Another process between its index commit and its store commit looks the
         # same for a moment; only a look under the write lock is conclusive.
