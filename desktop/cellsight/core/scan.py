@@ -7,7 +7,9 @@ folder once and find sidecars in that listing, so they agree on every file they 
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -25,10 +27,40 @@ class SourceFile:
 
 
 def sidecar_for(path: Path) -> Path | None:
+    name = path.name
+    if not name:  # "/", "": with_suffix raises, as it always did
+        return _sidecar_by_path(path)
+    # Checked by name with one os.stat each: making and stat'ing two Path objects
+    # costs several times more, and the indexer and the text reader both ask per file.
+    folder = str(path)[: -len(name)]
+    for cand in sidecar_names(name):
+        if _is_file(folder + cand):
+            return path.with_name(cand)
+    return None
+
+
+def _sidecar_by_path(path: Path) -> Path | None:
     for cand in (path.with_name(path.name + SIDECAR), path.with_suffix(SIDECAR)):
         if cand != path and cand.is_file():
             return cand
     return None
+
+
+# Path.is_file's rule: these errors mean "not a file"; any other OSError is raised.
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_NOT_THERE_WINDOWS = frozenset({21, 123, 1921})  # not ready, invalid name, unresolvable
+
+
+def _is_file(path: str) -> bool:
+    """``Path(path).is_file()`` without making a Path."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        if exc.errno in _NOT_THERE or getattr(exc, "winerror", None) in _NOT_THERE_WINDOWS:
+            return False
+        raise
+    except ValueError:  # a name the OS cannot take (an embedded NUL …)
+        return False
 
 
 def sidecar_names(name: str) -> tuple[str, str]:

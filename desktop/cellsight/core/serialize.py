@@ -116,14 +116,18 @@ def span_from_list(v: list[Any]) -> EntitySpan:
     return EntitySpan(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
 
 
+# Made once: json.dumps with any non-default option builds a new JSONEncoder per call.
+# The data is freshly built lists and dicts, never circular, so the check is skipped;
+# the text is the same as json.dumps(..., ensure_ascii=False, separators=(",", ":")).
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
 def enrichment_to_json(doc: Document) -> str:
-    return json.dumps(
+    return _COMPACT_JSON.encode(
         {
             "entities": [span_to_list(s) for s in doc.entities],
             "topics": [[t.name, t.score, list(t.terms)] for t in doc.topics],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
 
 

@@ -299,12 +299,16 @@ class DocumentStore:
 DocumentRow = tuple[str, str, int, str, str]
 
 
+# json.dumps(..., ensure_ascii=False), made once (see serialize._COMPACT_JSON).
+_PARSED_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
 def document_row(doc: Document) -> DocumentRow:
     return (
         doc.id,
         doc.parsed.path,
         doc.parsed.part,
-        json.dumps(parsed_to_dict(doc.parsed), ensure_ascii=False),
+        _PARSED_JSON.encode(parsed_to_dict(doc.parsed)),
         enrichment_to_json(doc),
     )
 

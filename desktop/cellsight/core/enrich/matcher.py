@@ -117,12 +117,57 @@ def fold_text(text: str) -> tuple[str, list[int] | None]:
     return _normalise("".join(pieces)), offsets
 
 
+class _WordChars(dict[str, bool]):
+    """``_is_word`` memoised per character: a boundary check becomes one dict look-up."""
+
+    def __missing__(self, ch: str) -> bool:
+        value = self[ch] = _is_word(ch)
+        return value
+
+
+_WORD_CHARS = _WordChars()
+
+
 @dataclass(frozen=True)
 class _Form:
     entity: Entity
     exact: str | None  # canonical spelling required, or None when any case matches
     first_word: bool  # does the alias start with a word character (needs a boundary)?
     last_word: bool
+
+
+# What the automaton stores per key, so that checking a hit takes a few comparisons:
+# (key length, first_word, last_word, fallback, exacts). A key's forms share its first
+# and last character, hence its boundary rules; ``exacts`` holds (spelling, entity) of
+# its case-exact forms in catalogue order, ``fallback`` its first any-case form.
+_Entry = tuple[int, bool, bool, Entity | None, tuple[tuple[str, Entity], ...]]
+
+
+def _entry(key: str, forms: list[_Form]) -> _Entry:
+    fallback = next((f.entity for f in forms if f.exact is None), None)
+    exacts = tuple((f.exact, f.entity) for f in forms if f.exact is not None)
+    return (len(key), _is_word(key[0]), _is_word(key[-1]), fallback, exacts)
+
+
+# Characters by how often they occur in folded English text. pyahocorasick finds a
+# node's child by a linear scan of its children in insertion order, and at the root
+# (~160 first characters) that scan is most of the matching time. So keys go in by
+# first character in this order, and frequent characters that start no key get a
+# placeholder key that never yields an entity: a space costs one comparison, not 160.
+_SCAN_ORDER = " etaoinsrhldcumfpgwybvk.,0123456789xjqz'"
+_PLACEHOLDER: _Entry = (2, False, False, None, ())
+
+
+def _build_automaton(entries: dict[str, _Entry]) -> ahocorasick.Automaton:
+    rank = {ch: i for i, ch in enumerate(_SCAN_ORDER)}
+    starts = {key[0] for key in entries}
+    ordered = [(f"{ch}\x00", _PLACEHOLDER) for ch in _SCAN_ORDER if ch not in starts]
+    ordered += entries.items()
+    ordered.sort(key=lambda item: rank.get(item[0][0], len(rank)))  # stable
+    automaton = ahocorasick.Automaton()
+    for key, entry in ordered:
+        automaton.add_word(key, entry)
+    return automaton
 
 
 class EntityMatcher:
@@ -147,9 +192,7 @@ class EntityMatcher:
                 forms = table.setdefault(key, [])
                 if all(f.entity.id != ent.id or f.exact != entry.exact for f in forms):
                     forms.append(entry)
-        self._automaton = ahocorasick.Automaton()
-        for key, forms in table.items():
-            self._automaton.add_word(key, (len(key), tuple(forms)))
+        self._automaton = _build_automaton({k: _entry(k, f) for k, f in table.items()})
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
@@ -160,8 +203,14 @@ class EntityMatcher:
             return []
         folded, offsets = fold_text(text)
         n = len(text)
-        candidates: list[tuple[int, int, Entity]] = []
-        for fend, (klen, forms) in self._automaton.iter(folded):
+        word = _WORD_CHARS
+        # Leftmost-longest needs only the longest accepted hit at each start: a shorter
+        # one there overlaps it. Two hits never share (start, end), as that would be
+        # one key; keeping the first of equals is only a safeguard.
+        longest: dict[int, tuple[int, Entity]] = {}
+        for fend, (klen, first_word, last_word, fallback, exacts) in self._automaton.iter(
+            folded
+        ):
             fstart = fend - klen + 1
             if offsets is None:
                 start, end = fstart, fend + 1
@@ -172,46 +221,30 @@ class EntityMatcher:
                 if offsets[fend + 1] == offsets[fend]:
                     continue
                 start, end = offsets[fstart], offsets[fend] + 1
-            ent = self._accept(text, start, end, n, forms)
-            if ent is not None:
-                candidates.append((start, end, ent))
-        candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
+            if first_word and start > 0 and word[text[start - 1]]:
+                continue
+            if last_word and end < n and word[text[end]]:
+                continue
+            ent = fallback
+            if exacts:
+                surface = text[start:end]
+                if surface != exacts[0][0]:
+                    surface = canonical(surface)
+                for spelled, exact_ent in exacts:
+                    if surface == spelled:
+                        ent = exact_ent  # a case-exact form is the most specific reading
+                        break
+            if ent is None:
+                continue
+            prev = longest.get(start)
+            if prev is None or end > prev[0]:
+                longest[start] = (end, ent)
         spans: list[EntitySpan] = []
         last_end = -1
-        for start, end, ent in candidates:
+        for start in sorted(longest):
             if start < last_end:
                 continue
-            spans.append(
-                EntitySpan(
-                    start=start,
-                    end=end,
-                    type=ent.type,
-                    entity_id=ent.id,
-                    name=ent.name,
-                    text=text[start:end],
-                )
-            )
+            end, ent = longest[start]
+            spans.append(EntitySpan(start, end, ent.type, ent.id, ent.name, text[start:end]))
             last_end = end
         return spans
-
-    @staticmethod
-    def _accept(text: str, start: int, end: int, n: int, forms: tuple[_Form, ...]) -> Entity | None:
-        before_word = start > 0 and _is_word(text[start - 1])
-        after_word = end < n and _is_word(text[end])
-        surface: str | None = None
-        fallback: Entity | None = None
-        for form in forms:
-            if form.first_word and before_word:
-                continue
-            if form.last_word and after_word:
-                continue
-            if form.exact is None:
-                fallback = fallback or form.entity
-                continue
-            if surface is None:
-                surface = text[start:end]
-                if surface != form.exact:
-                    surface = canonical(surface)
-            if surface == form.exact:
-                return form.entity  # a case-exact form is the most specific reading
-        return fallback

@@ -188,8 +188,7 @@ def _display_number(num: str) -> str:
     return str(int(value))
 
 
-def _resolve_unit(m: re.Match[str]) -> tuple[str, float, str] | None:
-    surface = m.group("unit")
+def _resolve_unit(surface: str | None) -> tuple[str, float, str] | None:
     if surface is None:
         return None
     if surface == "Mt":
@@ -198,37 +197,42 @@ def _resolve_unit(m: re.Match[str]) -> tuple[str, float, str] | None:
 
 
 def _match_to_span(m: re.Match[str]) -> EntitySpan | None:
-    lo, hi = m.group("lo"), m.group("hi")
+    # One groups() call, not a dozen group(name) look-ups (test_enrich_fast_paths: order).
+    sign_s, cur, lo, hi, scale, sscale, per, cword, per2, pcur, per3, ccode, unit_s, lce = (
+        m.groups()
+    )
+    if not (cur or cword or pcur or ccode or unit_s or scale or sscale or hi):
+        return None  # a bare number ("in 2023"): nothing below could raise or keep it
     try:
         value = _to_float(lo)
     except ValueError:
         return None
-    sign = -1.0 if m.group("sign") in ("-", "−") else 1.0
-    scale_word = m.group("scale") or m.group("sscale")
+    sign = -1.0 if sign_s in ("-", "−") else 1.0
+    scale_word = scale or sscale
     factor = _SCALES[scale_word.lower()] if scale_word else 1.0
     scale_text = ""
     if scale_word:
         low = scale_word.lower()
         scale_text = " " + _SCALE_WORDS.get(low, low)
     number = _display_number(lo) + (f"–{_display_number(hi)}" if hi else "")
-    if m.group("sign") and sign < 0:
+    if sign_s and sign < 0:
         number = "-" + number
 
     currency: str | None = None
-    if m.group("cur"):
-        currency = _CURRENCY_PREFIX[" ".join(m.group("cur").lower().split()).replace(" ", "")]
-    elif m.group("cword"):
-        word = " ".join(m.group("cword").lower().split())
+    if cur:
+        currency = _CURRENCY_PREFIX[" ".join(cur.lower().split()).replace(" ", "")]
+    elif cword:
+        word = " ".join(cword.lower().split())
         if word in _VERB_LIKE and not scale_word:
             return None  # "in 2023 won the contract" is not money
         currency = _CURRENCY_WORD[word]
-    elif m.group("pcur"):
-        currency = _CURRENCY_PREFIX[m.group("pcur").lower()]
-    elif m.group("ccode"):
-        currency = _CURRENCY_PREFIX[m.group("ccode").lower()]
+    elif pcur:
+        currency = _CURRENCY_PREFIX[pcur.lower()]
+    elif ccode:
+        currency = _CURRENCY_PREFIX[ccode.lower()]
 
     if currency is not None:
-        per = m.group("per") or m.group("per2") or m.group("per3")
+        per = per or per2 or per3
         unit = currency
         symbol = _SYMBOL.get(currency)
         name = f"{symbol}{number}{scale_text}" if symbol else f"{currency} {number}{scale_text}"
@@ -237,30 +241,36 @@ def _match_to_span(m: re.Match[str]) -> EntitySpan | None:
             unit = f"{currency}/{per_unit}"
             name = f"{name}/{per_unit}"
     else:
-        resolved = _resolve_unit(m)
+        resolved = _resolve_unit(unit_s)
         if resolved is None:
             return None  # a bare number is not a quantity
         unit, unit_factor, shown = resolved
         factor *= unit_factor
-        if m.group("lce") and unit == "t":
+        if lce and unit == "t":
             unit, shown = "t LCE", f"{shown} LCE"
         name = f"{number}{scale_text} {shown}"
-    text = m.group(0)
+    start, end = m.span()
     return EntitySpan(
-        start=m.start(),
-        end=m.end(),
-        type=QUANTITY,
-        entity_id=f"qty:{unit}",
-        name=name,
-        text=text,
-        value=sign * value * factor,
-        unit=unit,
+        start, end, QUANTITY, f"qty:{unit}", name, m.group(0), sign * value * factor, unit
     )
 
 
-_DIGIT_RUN = re.compile(r"\d+")
+# "\d\d*", not "\d+": opening with a character class lets the regex engine skip
+# non-digits in a tight loop; in ASCII text \d is [0-9], which is cheaper still.
+_DIGIT_RUN, _ASCII_DIGIT_RUN = re.compile(r"\d\d*"), re.compile(r"[0-9][0-9]*")
 _WORD_ROOTS = tuple(sorted(_WORD_VALUES))
+# Roots no other root starts with ("four", not "fourteen"): a longer one is found at
+# the same place, and a start listed twice is only tried once.
+_ROOT_PREFIXES = tuple(r for r in _WORD_ROOTS if not any(r != o and r.startswith(o)
+                                                         for o in _WORD_ROOTS))
 _BACK_OFF = 8  # longest prefix before the digits: sign and "U.S. $" (7 characters)
+_WORD_START = re.compile(rf"(?<![\w.,$€£¥])(?i:{_WORD})")
+# Where _PATTERN can begin: its look-behind, then the first character of a sign, a
+# currency (US$ HK$ A$ C$ in any case, $ € £ ¥, USD … CAD) or a number (digit, ".",
+# spelled out in any case). Back-off starts elsewhere (the words before a number) are
+# skipped without a _PATTERN call. test_enrich_fast_paths checks it against _PATTERN.
+_MAY_BEGIN = re.compile(r"(?<![\w.,$€£¥])(?:[-−+$€£¥.\dUERCGJKA]|(?i:[uhacztfseno]))")
+_LO = _PATTERN.groupindex["lo"]
 
 
 def _candidates(text: str) -> list[int]:
@@ -269,10 +279,11 @@ def _candidates(text: str) -> list[int]:
     Trying the full pattern only here, rather than at every position, makes the
     scan several times faster on prose, which is mostly letters.
     """
-    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    digit_run = _ASCII_DIGIT_RUN if text.isascii() else _DIGIT_RUN
+    starts = [m.start() for m in digit_run.finditer(text)]
     lower = text.lower()
     if len(lower) == len(text):
-        for root in _WORD_ROOTS:
+        for root in _ROOT_PREFIXES:
             pos = lower.find(root)
             while pos != -1:
                 if pos == 0 or not lower[pos - 1].isalnum():
@@ -284,25 +295,29 @@ def _candidates(text: str) -> list[int]:
     return starts
 
 
-_WORD_START = re.compile(rf"(?<![\w.,$€£¥])(?i:{_WORD})")
-
-
 def find_quantities(text: str) -> list[EntitySpan]:
     """All quantities in ``text``, in order of position; spans never overlap."""
     spans: list[EntitySpan] = []
     last_end = 0
+    match, may_begin = _PATTERN.match, _MAY_BEGIN.search
     for pos in _candidates(text):
         if pos < last_end:
             continue
-        for start in range(max(last_end, pos - _BACK_OFF), pos + 1):
-            m = _PATTERN.match(text, start)
+        start = max(last_end, pos - _BACK_OFF)
+        while True:
+            if start < pos:
+                found = may_begin(text, start, pos)
+                start = pos if found is None else found.start()
+            m = match(text, start)
             # Accept only a match whose number is the one found at ``pos``; an
             # earlier start must merely add a sign or currency prefix.
-            if m is None or not m.start("lo") <= pos < m.end("lo"):
-                continue
-            last_end = m.end()
-            span = _match_to_span(m)
-            if span is not None:
-                spans.append(span)
-            break
+            if m is not None and m.start(_LO) <= pos < m.end(_LO):
+                last_end = m.end()
+                span = _match_to_span(m)
+                if span is not None:
+                    spans.append(span)
+                break
+            if start >= pos:
+                break
+            start += 1
     return spans

@@ -45,8 +45,13 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+
 _BAD_CHARS = re.compile(r"[\ufffd\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _STRIP_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufeff]")
+# Every byte but the ASCII characters _STRIP_CONTROLS removes (its only other one is
+# U+FEFF; test_html_and_sidecar_fast_paths checks that against every character).
+_KEPT_BYTES = bytes(b for b in range(256) if not (b < 128 and _STRIP_CONTROLS.match(chr(b))))
 
 
 class BinaryDataError(ValueError):
@@ -90,7 +95,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:_SAMPLE]
     if not sample:
         return False
-    if _bomless_utf16(sample) is not None or sample.startswith(tuple(b for b, _ in _BOMS)):
+    if _bomless_utf16(sample) is not None or sample.startswith(_BOM_PREFIXES):
         return False
     nuls = sample.count(0)
     if nuls > max(1, len(sample) // 1000):
@@ -118,15 +123,24 @@ def clean_text(text: str) -> str:
     """Unify line endings, drop control characters and compose accents (NFC)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = _STRIP_CONTROLS.sub("", text)
+    if _has_stripped(text):  # rarely: the regex scan costs ten times this check
+        text = _STRIP_CONTROLS.sub("", text)
     return unicodedata.normalize("NFC", text)
+
+
+def _has_stripped(text: str) -> bool:
+    """Whether _STRIP_CONTROLS would remove anything, found in the UTF-8 form in C:
+    there each ASCII control is its own byte (no other character has bytes below
+    0x80), and U+FEFF is EF BB BF (a lead byte can only start a character)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return bool(data.translate(None, _KEPT_BYTES)) or b"\xef\xbb\xbf" in data
 
 
 def _bomless_utf16(data: bytes) -> str | None:
     # ASCII-heavy UTF-16 puts a NUL in every other byte; detect which half.
     sample = data[: min(len(data), _SAMPLE) & ~1]
-    if len(sample) < 4:
-        return None
+    if len(sample) < 4 or 0 not in sample:
+        return None  # no NUL at all (most files): nothing below could say UTF-16
     half = len(sample) // 2
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)

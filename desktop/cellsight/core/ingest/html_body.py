@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 log = logging.getLogger("cellsight.ingest.html")
 
 # Never article text; removed with everything inside them.
-_DROP_TAGS = (
+_DROP_TAGS = frozenset((
     "script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button",
     "input", "select", "textarea", "nav", "aside", "footer", "header", "object", "embed",
     "video", "audio", "picture", "figure", "figcaption", "dialog", "menu", "head", "title",
-)  # fmt: skip
+))  # fmt: skip
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 _BOILERPLATE = re.compile(
     r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|footer|sidebar|widgets?|related|recommended|"
@@ -73,8 +74,9 @@ def trafilatura_paragraphs(html_text: str) -> list[str]:
 
 def soup_paragraphs(soup: BeautifulSoup) -> list[str]:
     """Readability-style extraction; mutates ``soup`` (boilerplate is removed)."""
-    root = soup.body or soup
-    for br in root.find_all("br"):
+    # soup.body is a find("body"): the first tag of that name, here without a strainer.
+    root = next(_named(soup, "body"), None) or soup
+    for br in list(_named(root, "br")):  # all found before any is replaced
         br.replace_with(_BREAK)
     _remove_boilerplate(root)
     order = _preorder(root)
@@ -82,6 +84,12 @@ def soup_paragraphs(soup: BeautifulSoup) -> list[str]:
     if container is None:
         return []
     return _collect(container)
+
+
+def _named(node: Tag, name: str) -> Iterator[Tag]:
+    """``node.find_all(name)`` for a plain tag name, which bs4 answers by comparing
+    names over ``descendants``, without the SoupStrainer it builds for every call."""
+    return (d for d in node.descendants if isinstance(d, Tag) and d.name == name)
 
 
 def _preorder(root: Tag) -> list[Tag]:
@@ -96,7 +104,7 @@ def _preorder(root: Tag) -> list[Tag]:
 
 def _remove_boilerplate(root: Tag) -> None:
     doomed: list[Tag] = []
-    paragraph_text = sum(len(p.get_text()) for p in root.find_all("p")) or 1
+    paragraph_text = sum(len(p.get_text()) for p in _named(root, "p")) or 1
     for node in _preorder(root):
         if node is root:
             continue
@@ -106,7 +114,7 @@ def _remove_boilerplate(root: Tag) -> None:
         label = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
         if label.strip() and _BOILERPLATE.search(label) and not _BODY_HINTS.search(label):
             # A wrapper like "page has-sidebar" may hold the article itself.
-            held = sum(len(p.get_text()) for p in node.find_all("p"))
+            held = sum(len(p.get_text()) for p in _named(node, "p"))
             if held < 0.5 * paragraph_text or node.name in ("li", "a", "span"):
                 doomed.append(node)
     for node in doomed:
@@ -165,7 +173,7 @@ def _direct_text(node: Tag) -> int:
 
 
 def _link_density(node: Tag, text: str) -> float:
-    linked = sum(len(_tidy(a.get_text(" "))) for a in node.find_all("a"))
+    linked = sum(len(_tidy(a.get_text(" "))) for a in _named(node, "a"))
     return min(1.0, linked / max(1, len(text)))
 
 

@@ -12,14 +12,14 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from .text import parse_date
+from .dates import parse_date
 
 ARTICLE_TYPES = {
     "article",
@@ -72,8 +72,9 @@ class PageMeta:
 
 def extract_meta(soup: BeautifulSoup) -> PageMeta:
     meta = PageMeta()
-    ld = _first_article(_json_ld_items(soup))
-    tags = _meta_tags(soup)
+    by_name = _by_name(soup)
+    ld = _first_article(_json_ld_items(by_name))
+    tags = _meta_tags(by_name)
     if ld is not None:
         meta.title = _text(ld.get("headline")) or _text(ld.get("name"))
         meta.date = parse_date(_text(ld.get("datePublished")) or _text(ld.get("dateCreated")))
@@ -85,14 +86,14 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
         meta.tags = _keywords(ld.get("keywords"))
         meta.categories = _keywords(ld.get("articleSection"))
         meta.article_body = _text(ld.get("articleBody"))
-    meta.title = meta.title or _first(tags, _TITLE_KEYS) or _heading(soup) or _title_tag(soup)
+    meta.title = meta.title or _first(tags, _TITLE_KEYS) or _heading(by_name) or _title_tag(by_name)
     meta.source = meta.source or _first(tags, _SOURCE_KEYS)
-    meta.date = meta.date or _first_date(tags, soup)
+    meta.date = meta.date or _first_date(tags, by_name)
     meta.author = meta.author or _author_from_tags(tags)
-    meta.url = meta.url or _canonical(soup) or _url(tags.get("og:url"))
+    meta.url = meta.url or _canonical(by_name) or _url(tags.get("og:url"))
     meta.excerpt = meta.excerpt or _first(tags, ("og:description", "description"))
     meta.image = meta.image or _url(tags.get("og:image"))
-    meta.tags = meta.tags or _keywords(_all_content(soup, "article:tag") or tags.get("keywords"))
+    meta.tags = meta.tags or _keywords(_all_content(by_name, "article:tag") or tags.get("keywords"))
     meta.categories = meta.categories or _keywords(tags.get("article:section"))
     if meta.source is None and meta.url:
         host = urlsplit(meta.url).hostname or ""
@@ -120,8 +121,33 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def _json_ld_items(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
-    for script in soup.find_all("script", attrs={"type": re.compile(r"ld\+json", re.I)}):
+_LD_JSON = re.compile(r"ld\+json", re.I)
+_LOOKED_AT = ("script", "meta", "link", "time", "h1", "title")
+_Tags = dict[str, list[Tag]]
+
+
+def _by_name(soup: BeautifulSoup) -> _Tags:
+    """The tags extract_meta reads, by name, in document order: one walk of the tree
+    instead of a find()/find_all() walk, with its SoupStrainer, per question. (With
+    lxml's HTML builder tags have no namespace prefix; then a find by plain name
+    matches exactly the tags of that ``name``.)"""
+    found: _Tags = {name: [] for name in _LOOKED_AT}
+    for element in soup.descendants:
+        if isinstance(element, Tag) and element.name in found:
+            found[element.name].append(element)
+    return found
+
+
+def _attr_is(value: Any, test: Callable[[str | None], bool]) -> bool:
+    """bs4's attribute filter: one value of a multi-valued attribute, or all joined."""
+    values = value if isinstance(value, list) else [value]
+    return any(test(v) for v in values) or (len(values) != 1 and test(" ".join(values)))
+
+
+def _json_ld_items(by_name: _Tags) -> Iterator[dict[str, Any]]:
+    scripts = [s for s in by_name["script"]
+               if _attr_is(s.get("type"), lambda v: v is not None and bool(_LD_JSON.search(v)))]
+    for script in scripts:
         raw = script.string or script.get_text()
         raw = re.sub(r"^\s*(<!--|<!\[CDATA\[)|(-->|\]\]>)\s*$", "", raw.strip())
         try:
@@ -150,9 +176,9 @@ def _first_article(items: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_tags(by_name: _Tags) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in by_name["meta"]:
         key = tag.get("property") or tag.get("name") or tag.get("itemprop")
         value = tag.get("content")
         if isinstance(key, str) and isinstance(value, str) and value.strip():
@@ -160,8 +186,9 @@ def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
     return found
 
 
-def _all_content(soup: BeautifulSoup, prop: str) -> list[str]:
-    found = soup.find_all("meta", attrs={"property": prop, "content": True})
+def _all_content(by_name: _Tags, prop: str) -> list[str]:
+    found = [t for t in by_name["meta"]
+             if _attr_is(t.get("property"), lambda v: v == prop) and t.get("content") is not None]
     return [str(t["content"]) for t in found]
 
 
@@ -172,12 +199,12 @@ def _first(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _first_date(tags: dict[str, str], soup: BeautifulSoup) -> dt.date | None:
+def _first_date(tags: dict[str, str], by_name: _Tags) -> dt.date | None:
     for key in _DATE_KEYS:
         date = parse_date(tags.get(key))
         if date is not None:
             return date
-    times = soup.find_all("time")
+    times = by_name["time"]
     # A time marked as the publication date beats the first one on the page.
     marked = [t for t in times if t.get("itemprop") == "datePublished" or t.has_attr("pubdate")]
     for t in marked + times:
@@ -197,20 +224,21 @@ def _author_from_tags(tags: dict[str, str]) -> str | None:
     return None
 
 
-def _heading(soup: BeautifulSoup) -> str | None:
-    h1 = soup.find("h1")
+def _heading(by_name: _Tags) -> str | None:
+    h1 = by_name["h1"][0] if by_name["h1"] else None
     text = h1.get_text(" ", strip=True) if isinstance(h1, Tag) else ""
     return " ".join(text.split()) or None
 
 
-def _title_tag(soup: BeautifulSoup) -> str | None:
-    tag = soup.find("title")
+def _title_tag(by_name: _Tags) -> str | None:
+    tag = by_name["title"][0] if by_name["title"] else None
     text = tag.get_text(" ", strip=True) if isinstance(tag, Tag) else ""
     return " ".join(text.split()) or None
 
 
-def _canonical(soup: BeautifulSoup) -> str | None:
-    for link in soup.find_all("link", href=True):
+def _canonical(by_name: _Tags) -> str | None:
+    # find_all(href=True): present means not None (a list value is never None).
+    for link in (t for t in by_name["link"] if t.get("href") is not None):
         rel = link.get("rel") or []
         rels = rel if isinstance(rel, list) else str(rel).split()
         if "canonical" in (r.lower() for r in rels):

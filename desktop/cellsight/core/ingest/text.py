@@ -8,15 +8,14 @@ sidecar states; nothing is guessed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
 
-from dateutil import parser as dateparser
-
 from ..errors import IngestError
 from ..model import ParsedDocument
+from ..scan import sidecar_for
+from .dates import parse_date
 from .encoding import BinaryDataError, clean_text, decode_bytes, looks_binary
 from .registry import register
 
@@ -167,37 +166,22 @@ def first_sentence(paragraph: str) -> str:
     return paragraph
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    """A stated date in any common spelling; None when absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    m = re.search(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})", value)
-    try:
-        if m:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        return dateparser.parse(value, fuzzy=False).date()
-    except (ValueError, OverflowError):
-        return None
-
-
 def read_sidecar(path: Path) -> dict[str, str]:
     """Metadata from ``NAME.ext.meta.json`` or ``NAME.meta.json`` beside the file."""
-    for candidate in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json")):
-        if candidate == path or not candidate.is_file():
-            continue
-        try:
-            data = json.loads(candidate.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise IngestError(str(path), f"unreadable sidecar {candidate.name}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise IngestError(str(path), f"sidecar {candidate.name} is not a JSON object")
-        return {
-            _META_KEYS[key.lower()]: str(value).strip()
-            for key, value in data.items()
-            if key.lower() in _META_KEYS and isinstance(value, str | int | float)
-        }
-    return {}
+    candidate = sidecar_for(path)  # the same two names, looked up the same way
+    if candidate is None:
+        return {}
+    try:
+        data = json.loads(candidate.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise IngestError(str(path), f"unreadable sidecar {candidate.name}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise IngestError(str(path), f"sidecar {candidate.name} is not a JSON object")
+    return {
+        _META_KEYS[key.lower()]: str(value).strip()
+        for key, value in data.items()
+        if key.lower() in _META_KEYS and isinstance(value, str | int | float)
+    }
 
 
 def split_header(text: str) -> tuple[dict[str, str], str]:

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from ..model import PricePoint, SeriesSnapshot, StatedFigures
@@ -102,11 +103,18 @@ def to_date(value: Any) -> dt.date | None:
         return value
     if not isinstance(value, str):
         return None
+    return _iso_date(value)
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(value: str) -> dt.date | None:
+    # Cached: every series of a payload repeats the same weekly or monthly dates.
     match = _ISO_DATE.fullmatch(value)
     if match is None:
         return None
+    year, month, day = match.groups()
     try:
-        return dt.date(*(int(part) for part in match.groups()))
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
 
