@@ -205,7 +205,10 @@ def _match_to_span(m: re.Match[str]) -> EntitySpan | None:
         return None  # a bare number ("in 2023"): nothing below could raise or keep it
     try:
         value = _to_float(lo)
+        number = _display_number(lo) + (f"–{_display_number(hi)}" if hi else "")
     except ValueError:
+        # The pattern matches number words case-insensitively, which also admits
+        # look-alikes no table reads ("ſix", "nıne"): not a quantity, not a crash.
         return None
     sign = -1.0 if sign_s in ("-", "−") else 1.0
     scale_word = scale or sscale
@@ -214,7 +217,6 @@ def _match_to_span(m: re.Match[str]) -> EntitySpan | None:
     if scale_word:
         low = scale_word.lower()
         scale_text = " " + _SCALE_WORDS.get(low, low)
-    number = _display_number(lo) + (f"–{_display_number(hi)}" if hi else "")
     if sign_s and sign < 0:
         number = "-" + number
 
