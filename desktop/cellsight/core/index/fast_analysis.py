@@ -80,23 +80,36 @@ def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
     first kept word keeps its token index, each later kept word takes the next number."""
     poses: dict[str, list[int]] = {}
     pos = -1
-    stems = _STEMS
+    memo = _token_memo(stops)
     for i, token in enumerate(_TOKENS.findall(value)):
-        word = token.lower()
-        if len(word) < 2 or word in stops:
+        # One look-up per token as written: lowercasing, the stop and length checks and
+        # the stem are done once per distinct spelling, not once per occurrence.
+        s = memo.get(token)
+        if s is None:
+            if len(memo) > _STEMS_MAX:
+                memo.clear()
+            word = token.lower()
+            s = memo[token] = False if len(word) < 2 or word in stops else stem_of(word)
+        if s is False:
             continue
         pos = i if pos < 0 else pos + 1
-        s = stems.get(word)
-        if s is None:
-            if len(stems) > _STEMS_MAX:
-                stems.clear()
-            s = stems[word] = stem(word)
         got = poses.get(s)
         if got is None:
             poses[s] = [pos]
         else:
             got.append(pos)
     return poses
+
+
+# Per stop list: token as written → its stem, or False for a token the analyzer drops.
+_TOKEN_MEMOS: dict[frozenset[str], dict[str, str | bool]] = {}
+
+
+def _token_memo(stops: frozenset[str]) -> dict[str, str | bool]:
+    memo = _TOKEN_MEMOS.get(stops)
+    if memo is None:
+        memo = _TOKEN_MEMOS[stops] = {}
+    return memo
 
 
 def stem_of(word: str) -> str:
