@@ -234,6 +234,10 @@ def test_rows_are_the_json_dumps_text() -> None:
                 for s in doc.entities
             ],
             "topics": [[t.name, t.score, list(t.terms)] for t in doc.topics],
+            "hit": [
+                [t.name for t in doc.topics],
+                list(dict.fromkeys(s.name for s in doc.entities if s.type == "company")),
+            ],
         },
         ensure_ascii=False,
         separators=(",", ":"),

@@ -370,3 +370,32 @@ def test_document_highlights_use_the_same_terms(seeded: Library) -> None:
     text = doc.full_text
     assert spans
     assert {text[h.start : h.end].lower()[:4] for h in spans} <= {"lith", "lice"}
+
+
+def test_find_path_lights_what_the_regex_path_lights() -> None:
+    """``term_spans`` by str.find on heads against the regex path it stands in for, on
+    text full of the token rules' corners: dots, underscores, asterisks, digits, and
+    letters with case folds of their own (ſ, K, İ, ß)."""
+    from cellsight.core.query import highlight
+
+    def by_regex(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+        wanted = {t for t in terms if not t.endswith("*")}
+        prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
+        return [m.span() for m in highlight._pattern(terms).finditer(text)
+                if (prefixes and m.group().lower().startswith(prefixes))
+                or (wanted and highlight.stem_of(m.group().lower()) in wanted)]  # fmt: skip
+
+    rng = random.Random(5)
+    words = ["lithium", "Lith", "lithograph", "li", "U.S", "e.g", "a_b", "x*y", "4680",
+             "3.5", "GIGA", "gigafactory", "cell", "cells", "li.th", "_li", "*li", "ſtrong",
+             "strong", "\u212aelvin", "kelvin", "İstanbul", "straße", "Zürich", "€5bn"]
+    glue = [" ", ".", ". ", "..", "_", "*", "-", ",", "\n", "", "'", "’", " — ", "€", "¥"]
+    pool = ["lith*", "li*", "l*", "gig*", "cell", "lithium", "4*", "a_b", "x*", "strong",
+            "st*", "kelvin", "k*", "istanbul", "i*", "z*"]
+    tried = 0
+    for _ in range(600):
+        text = "".join(rng.choice(words) + rng.choice(glue) for _ in range(rng.randint(1, 30)))
+        terms = frozenset(rng.sample(pool, rng.randint(1, 4)))
+        tried += highlight._plain_heads(terms) and len(text.lower()) == len(text)
+        assert term_spans(text, terms) == by_regex(text, terms), (text, terms)
+    assert tried > 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -240,3 +241,24 @@ def test_clean_close_lets_the_next_open_skip_the_full_store_check(tmp_path: Path
         f.seek(200)
         f.write(b"\x00")
     assert not library_module._store_unchanged_since_close(store)
+
+
+def test_hit_rows_read_the_same_from_old_and_new_enrichment(seeded: Library) -> None:
+    """Rows stored before the enrichment carried its result-row summary read as before."""
+    store = seeded.store
+    for hit in seeded.search("").hits:
+        current = store.hit_row(hit.id)
+        doc = store.document(hit.id)
+        assert current is not None and doc is not None
+        assert current.companies == tuple(dict.fromkeys(doc.entity_names("company")))
+        assert current.topics == tuple(t.name for t in doc.topics)
+        raw = store.conn.execute(
+            "SELECT enrichment FROM documents WHERE id=?", (hit.id,)).fetchone()[0]
+        legacy = json.loads(raw)
+        del legacy["hit"]
+        store.conn.execute("UPDATE documents SET enrichment=? WHERE id=?",
+                           (json.dumps(legacy), hit.id))
+        try:
+            assert store.hit_row(hit.id) == current
+        finally:
+            store.conn.execute("UPDATE documents SET enrichment=? WHERE id=?", (raw, hit.id))

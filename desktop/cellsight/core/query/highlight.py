@@ -22,7 +22,7 @@ _TOKEN_START = r"(?<![\w\*])(?<![\w\*]\.)"
 
 
 @lru_cache(maxsize=256)
-def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+def _heads(terms: frozenset[str]) -> tuple[str, ...]:
     heads = set()
     for t in terms:
         # Stemming rewrites at most the last few letters, so a stem's head is also the
@@ -32,7 +32,12 @@ def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
         # character matches a head holding U+0307 and "İstanbul" was never lit. Cut
         # the head before it: "i" matches "İ" case-insensitively.
         heads.add(head.split("\u0307", 1)[0] or head)
-    alternation = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return tuple(sorted(heads, key=len, reverse=True))
+
+
+@lru_cache(maxsize=256)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(h) for h in _heads(terms))
     return re.compile(f"{_TOKEN_START}(?:{alternation}){_TOKEN_REST}", re.IGNORECASE)
 
 
@@ -47,11 +52,55 @@ def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     wanted = {t for t in terms if not t.endswith("*")}
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
     spans: list[tuple[int, int]] = []
-    for m in _pattern(terms).finditer(text):
-        word = m.group().lower()
+    lower = text.lower()
+    if len(lower) == len(text) and _plain_heads(terms):
+        found = _plain_tokens(lower, terms)
+    else:
+        found = ((m.start(), m.end(), m.group().lower()) for m in _pattern(terms).finditer(text))
+    for start, end, word in found:
         if (prefixes and word.startswith(prefixes)) or (wanted and stem_of(word) in wanted):
-            spans.append(m.span())
+            spans.append((start, end))
     return spans
+
+
+_PLAIN_HEAD = re.compile(r"[a-z0-9_]+")
+
+
+@lru_cache(maxsize=256)
+def _plain_heads(terms: frozenset[str]) -> bool:
+    """Heads of plain ASCII word characters, which str.find finds exactly in lowercased
+    text. (A head with a dot or another letter goes by the regex, whose matching and
+    token rules it was written for.)"""
+    return all(_PLAIN_HEAD.fullmatch(h) for h in _heads(terms))
+
+
+_TOKEN_AT = re.compile(f"{_TOKEN_START}[\\w\\*]+(?:\\.?[\\w\\*]+)*")
+
+
+def _plain_tokens(lower: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
+    """The tokens ``_pattern(terms)`` would find and ``term_spans`` could keep, as
+    (start, end, lowercased token), from ``lower``: the text lowercased, where each
+    character kept its offset. The heads are found by str.find and only there is a
+    token start tried; the regex tried its look-behinds at every character, which was
+    most of a snippet's time. A token the regex alone finds (a head matched through
+    a case fold lower() does not make, as "ſ" for "s") starts with other letters
+    than every term, so term_spans would drop it anyway."""
+    starts: set[int] = set()
+    for head in _heads(terms):
+        at = lower.find(head)
+        while at != -1:
+            starts.add(at)
+            at = lower.find(head, at + 1)
+    out: list[tuple[int, int, str]] = []
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue  # inside the token found before, as finditer goes on after a match
+        m = _TOKEN_AT.match(lower, at)
+        if m is not None:
+            end = m.end()
+            out.append((at, end, m.group()))
+    return out
 
 
 def highlight_spans(text: str, terms: Iterable[str]) -> list[HighlightSpan]:
