@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .enrich.enricher import Enricher
-from .file_outcome import process_file
+from .file_outcome import FileOutcome, enrich_file, read_file
 from .index.schema import build_schema, to_fields
 from .model import Failure
 from .scan import SourceFile
 from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
+CHUNK = 64  # files per stage pass (see _run_chunk); also the progress and cancel step
 
 
 @dataclass(frozen=True)
@@ -120,30 +121,38 @@ def run_job(job: Job) -> JobResult:
         if job.mode != "files":
             _stored(job, writer, res)
             return _finish(writer, res)
-        done = 0
-        for src, rec, old in zip(job.files, job.records, job.old_ids, strict=True):
+        files = list(zip(job.files, job.records, job.old_ids, strict=True))
+        for lo in range(0, len(files), CHUNK):
             if _state.cancel.is_set():
                 res.cancelled = True
                 break
-            out = process_file(src, rec, list(old), _state.enricher,
-                               bad_name=src.path in job.bad_names, max_bytes=job.max_bytes)
-            for doc in out.docs:
-                writer.add_document(**to_fields(doc))
-                res.rows.append(document_row(doc))
-                res.added_ids.append(doc.id)
-            res.deletes.extend(out.deletes)
-            res.records.append(out.record)
-            if out.failure is not None:
-                res.failures.append(out.failure)
-            res.counts[out.kind] = res.counts.get(out.kind, 0) + 1
-            done += 1
-            if done % 20 == 0:
-                _state.progress.put(20)
-        _state.progress.put(done % 20)
+            _run_chunk(files[lo : lo + CHUNK], job, writer, res)
         return _finish(writer, res)
     except BaseException:
         writer.cancel()
         raise
+
+
+def _run_chunk(files: list[tuple[SourceFile, FileRecord | None, tuple[str, ...]]], job: Job,
+               writer: Any, res: JobResult) -> None:  # fmt: skip
+    """Files read, then enriched, then indexed, a stage at a time: file by file, the
+    stages evicted each other's code and tables from the CPU caches, and each cost
+    about a sixth more."""
+    reads = [read_file(src, rec, list(old), bad_name=src.path in job.bad_names,
+                       max_bytes=job.max_bytes) for src, rec, old in files]  # fmt: skip
+    outs = [r if isinstance(r, FileOutcome) else enrich_file(r, _state.enricher) for r in reads]
+    docs = [doc for out in outs for doc in out.docs]
+    for doc in docs:
+        writer.add_document(**to_fields(doc))
+    res.rows.extend(map(document_row, docs))
+    res.added_ids.extend(doc.id for doc in docs)
+    for out in outs:
+        res.deletes.extend(out.deletes)
+        res.records.append(out.record)
+        if out.failure is not None:
+            res.failures.append(out.failure)
+        res.counts[out.kind] = res.counts.get(out.kind, 0) + 1
+    _state.progress.put(len(files))
 
 
 def _stored(job: Job, writer: Any, res: JobResult) -> None:

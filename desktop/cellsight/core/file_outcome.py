@@ -15,7 +15,7 @@ from pathlib import Path
 from .enrich.enricher import Enricher
 from .errors import IngestError
 from .ingest.registry import parse_bytes
-from .model import Document, Failure
+from .model import Document, Failure, ParsedDocument
 from .scan import SourceFile, sidecar_for
 from .store import FileRecord
 
@@ -42,6 +42,17 @@ class FileOutcome:
     failure: Failure | None = None
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    """A changed file read and parsed, its documents not yet enriched."""
+
+    src: SourceFile
+    is_update: bool  # the store had a record of the file
+    digest: str
+    old_ids: tuple[str, ...]
+    parsed: tuple[ParsedDocument, ...]
+
+
 def process_file(
     src: SourceFile,
     rec: FileRecord | None,
@@ -52,6 +63,20 @@ def process_file(
     max_bytes: int,
 ) -> FileOutcome:
     """Read, parse and enrich one file; ``old_ids`` are the documents stored for it."""
+    read = read_file(src, rec, old_ids, bad_name=bad_name, max_bytes=max_bytes)
+    return read if isinstance(read, FileOutcome) else enrich_file(read, enricher)
+
+
+def read_file(
+    src: SourceFile,
+    rec: FileRecord | None,
+    old_ids: list[str],
+    *,
+    bad_name: bool,
+    max_bytes: int,
+) -> FileOutcome | ReadFile:
+    """The first half of ``process_file``: the outcome of an unchanged or unreadable
+    file, or the parsed documents of a changed one for ``enrich_file``."""
     path = Path(src.path)
     try:
         if bad_name:
@@ -82,15 +107,21 @@ def process_file(
             deletes=list(old_ids),
             failure=Failure(exc.path, exc.reason),
         )
-    remaining = set(old_ids)
+    return ReadFile(src, rec is not None, digest, tuple(old_ids), tuple(parsed))
+
+
+def enrich_file(read: ReadFile, enricher: Enricher) -> FileOutcome:
+    """The second half of ``process_file``: entities and topics for each document."""
+    src = read.src
+    remaining = set(read.old_ids)
     docs = []
-    for p in parsed:
+    for p in read.parsed:
         doc_id = doc_id_for(src.path, p.part)
         docs.append(enricher.enrich(doc_id, p))
         remaining.discard(doc_id)
     return FileOutcome(
-        "updated" if rec is not None else "added",
-        FileRecord(src.path, src.mtime_ns, src.size, digest, True),
+        "updated" if read.is_update else "added",
+        FileRecord(src.path, src.mtime_ns, src.size, read.digest, True),
         docs=docs,
         deletes=sorted(remaining),
     )
