@@ -43,10 +43,28 @@ def watched(
     lib.close()
 
 
+def test_file_rewritten_in_place_is_indexed_by_a_targeted_update(qtbot, watched) -> None:  # type: ignore[no-untyped-def]
+    controller, src, calls = watched
+    target = next(src.glob("001_*"))
+    assert str(target) in controller.watcher.files()
+    with qtbot.waitSignal(controller.finished, timeout=20_000) as finished:
+        # Same inode, no rename, no touch: on Linux only the file's own watch sees it.
+        with target.open("r+", encoding="utf-8") as f:
+            text = f.read()
+            f.seek(0)
+            f.write(text + "\nThe zqvinplace line.\n")
+    assert calls == [[target]]
+    assert finished.args[0].updated == 1
+    assert controller.library.search("zqvinplace").total == 1
+    assert str(target) in controller.watcher.files()
+
+
 def test_touched_file_is_indexed_by_a_targeted_update(qtbot, watched) -> None:  # type: ignore[no-untyped-def]
     controller, src, calls = watched
     target = next(src.glob("001_*"))
-    # Rewriting in place is not reported for a folder on Linux; the touch is (IN_ATTRIB).
+    # Beyond the watch budget a file has no watch of its own: a rewrite in place is not
+    # reported for its folder on Linux, but a touch is (IN_ATTRIB).
+    controller.watcher.removePath(str(target))
     target.write_text(target.read_text() + "\nThe zqvtouched line.\n")
     labels: list[str] = []
     controller.started.connect(labels.append)
@@ -69,10 +87,12 @@ def test_new_subfolder_is_indexed_and_then_watched(qtbot, watched) -> None:  # t
     assert calls == [[src]] and finished.args[0].added == 1
     assert controller.library.search("zqvdeepnote").total == 1
     assert str(src / "2025" / "q1") in controller.watcher.directories()
-    # The new folder's own watch now reports a change inside it.
+    assert str(src / "2025" / "q1" / "note.txt") in controller.watcher.files()
+    # The new folder's own watch now reports a change inside it (and the file's, its end).
     with qtbot.waitSignal(controller.finished, timeout=20_000) as finished:
         (src / "2025" / "q1" / "note.txt").unlink()
-    assert calls[-1] == [src / "2025" / "q1"] and finished.args[0].removed == 1
+    assert calls[-1] == [src / "2025" / "q1", src / "2025" / "q1" / "note.txt"]
+    assert finished.args[0].removed == 1
 
 
 def test_vanished_source_falls_back_to_a_full_update(qtbot, watched) -> None:  # type: ignore[no-untyped-def]
@@ -82,3 +102,28 @@ def test_vanished_source_falls_back_to_a_full_update(qtbot, watched) -> None:  #
     assert calls == [None]
     assert finished.args[0].removed == 4
     assert controller.library.count() == 0
+
+
+def test_folders_come_first_within_the_watch_budget(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from cellsight.ui import indexing
+
+    src = tmp_path / "src"
+    for sub in ("a", "b", "c"):
+        (src / sub).mkdir(parents=True)
+        for i in range(3):
+            (src / sub / f"n{i}.txt").write_text(f"Note {sub}{i}\n\nText.\n")
+    (src / ".hidden.txt").write_text("x")
+    lib = Library(tmp_path / "lib")
+    lib.update([src])
+    monkeypatch.setattr(indexing, "WATCH_LIMIT", 6)
+    controller = IndexingController(lib, TaskRunner(QApplication.instance()))
+    try:
+        controller.watch_sources()
+        assert sorted(controller.watcher.directories()) == [
+            str(src), str(src / "a"), str(src / "b"), str(src / "c")]
+        assert sorted(controller.watcher.files()) == [str(src / "a" / "n0.txt"),
+                                              str(src / "a" / "n1.txt")]
+    finally:
+        lib.close()

@@ -2,6 +2,9 @@
 
 Folder changes are collected by a QFileSystemWatcher and coalesced by a timer, so a
 burst of saves becomes one incremental run over just the folders and files reported.
+A folder's watch reports files added, removed, renamed or touched; a file rewritten
+in place is reported only by a watch on the file itself, so files are watched too,
+after every folder, as far as the watch budget goes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..core.progress import CancelToken, ProgressSink
 from .tasks import TaskHandle, TaskRunner
 
 WATCH_DELAY_MS = 1500
-WATCH_LIMIT = 2000  # inotify watches are a per-user resource shared with other programs
+WATCH_LIMIT = 4000  # inotify watches are a per-user resource shared with other programs
 # More changed folders than this in one burst (a checkout, an unpacked archive): one
 # full rescan is about as quick, and needs no bookkeeping of what was reported.
 TARGETED_MAX = 64
@@ -141,24 +144,27 @@ class IndexingController(QObject):
 
     # -- watching ------------------------------------------------------------------------
     def watch_sources(self, under: list[Path] | None = None) -> None:
-        """Watch every source folder (and its subfolders) for added/changed/removed files.
+        """Watch every source folder (and its subfolders) for added, removed and renamed
+        files, then the files themselves, for rewrites in place, while the budget lasts.
 
-        ``under`` limits the look to those folders (after a targeted run, the only
-        places new subfolders can be). A watch goes away with its folder or file, so a
-        source file replaced by a save is watched again here.
+        ``under`` limits the look to those folders or files (after a targeted run, the
+        only places new subfolders can be). A watch goes away with its folder or file,
+        so a source file replaced by a save is watched again here.
         """
         sources = self.library.sources()
         current = set(self.watcher.directories()) | set(self.watcher.files())
         # Below a changed folder, a watched subfolder was there before: so were its own
         # subfolders, and any new one among them has been reported on its own.
         skip = current if under is not None else set()
-        wanted: list[str] = []
+        folders: list[str] = []
+        files: list[str] = []
         for top in sources if under is None else under:
             if top.is_dir():
-                wanted.extend(_folders(top, skip))
-            elif top.is_file() and top in sources:
-                wanted.append(str(top))
-        new = [w for w in dict.fromkeys(wanted) if w not in current]
+                _walk(top, skip, folders, files)
+            elif top.is_file():  # a source file, or a file a targeted run re-read
+                files.append(str(top))
+        # Folders first: without its folder's watch a new file would go unseen.
+        new = [w for w in dict.fromkeys(folders + files) if w not in current]
         new = new[: max(0, WATCH_LIMIT - len(current))]
         if new:
             self.watcher.addPaths(new)
@@ -168,19 +174,20 @@ class IndexingController(QObject):
         self._watch_timer.start()
 
 
-def _folders(top: Path, skip: set[str]) -> list[str]:
-    """``top`` and its subfolders, but not hidden ones (the scan skips those too) nor
-    what is below a folder in ``skip``.
+def _walk(top: Path, skip: set[str], folders: list[str], files: list[str]) -> None:
+    """Add ``top``, its subfolders and their files to ``folders`` and ``files``, but
+    not hidden ones (the scan skips those too) nor what is below a folder in ``skip``.
 
     os.walk reads only folder listings; Path.rglob plus is_dir() stat'ed every file
     of the library on the UI thread after each run.
     """
-    out: list[str] = []
-    for folder, dirs, _files in os.walk(top):
-        out.append(folder)
+    for folder, dirs, names in os.walk(top):
+        folders.append(folder)
+        if len(files) < WATCH_LIMIT:  # past the budget only folders can still be used
+            files.extend(os.path.join(folder, n) for n in sorted(names)
+                         if not n.startswith("."))  # fmt: skip
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and os.path.join(folder, d) not in skip)
-    return out
 
 
 def summarise(report: IndexReport) -> str:
