@@ -120,10 +120,16 @@ def test_folders_come_first_within_the_watch_budget(
     monkeypatch.setattr(indexing, "WATCH_LIMIT", 6)
     controller = IndexingController(lib, TaskRunner(QApplication.instance()))
     try:
+        monkeypatch.setattr(indexing, "WATCH_BATCH", 4)
         controller.watch_sources()
+        # The folders in the first batch, the files on the next turn of the event loop.
         assert sorted(controller.watcher.directories()) == [
             str(src), str(src / "a"), str(src / "b"), str(src / "c")]
+        assert controller.watcher.files() == []
+        qtbot.waitUntil(lambda: len(controller.watcher.files()) == 2)
         assert sorted(controller.watcher.files()) == [str(src / "a" / "n0.txt"),
-                                              str(src / "a" / "n1.txt")]
+                                                      str(src / "a" / "n1.txt")]
+        controller.watch_sources()  # nothing more: the budget is spent
+        assert len(controller.watcher.files()) == 2 and not controller._to_watch
     finally:
         lib.close()

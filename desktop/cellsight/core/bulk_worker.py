@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .enrich.enricher import Enricher
-from .file_outcome import FileOutcome, enrich_file, read_file
+from .file_outcome import FileOutcome, ReadFile, enrich_file, read_file
 from .index.schema import build_schema, to_fields
 from .model import Failure
 from .scan import SourceFile
 from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
-CHUNK = 64  # files per stage pass (see _run_chunk); also the progress and cancel step
+CHUNK = 32  # files per stage pass (see _run_chunk), and per progress report
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,9 @@ def run_job(job: Job) -> JobResult:
             return _finish(writer, res)
         files = list(zip(job.files, job.records, job.old_ids, strict=True))
         for lo in range(0, len(files), CHUNK):
-            if _state.cancel.is_set():
-                res.cancelled = True
-                break
             _run_chunk(files[lo : lo + CHUNK], job, writer, res)
+            if res.cancelled:
+                break
         return _finish(writer, res)
     except BaseException:
         writer.cancel()
@@ -138,8 +137,13 @@ def _run_chunk(files: list[tuple[SourceFile, FileRecord | None, tuple[str, ...]]
     """Files read, then enriched, then indexed, a stage at a time: file by file, the
     stages evicted each other's code and tables from the CPU caches, and each cost
     about a sixth more."""
-    reads = [read_file(src, rec, list(old), bad_name=src.path in job.bad_names,
-                       max_bytes=job.max_bytes) for src, rec, old in files]  # fmt: skip
+    reads: list[FileOutcome | ReadFile] = []
+    for src, rec, old in files:
+        if _state.cancel.is_set():  # a cancelled job is dropped whole: stop at once
+            res.cancelled = True
+            return
+        reads.append(read_file(src, rec, list(old), bad_name=src.path in job.bad_names,
+                               max_bytes=job.max_bytes))  # fmt: skip
     outs = [r if isinstance(r, FileOutcome) else enrich_file(r, _state.enricher) for r in reads]
     docs = [doc for out in outs for doc in out.docs]
     for doc in docs:

@@ -23,6 +23,7 @@ from .tasks import TaskHandle, TaskRunner
 
 WATCH_DELAY_MS = 1500
 WATCH_LIMIT = 4000  # inotify watches are a per-user resource shared with other programs
+WATCH_BATCH = 500  # watches added per turn of the event loop (~15 ms)
 # More changed folders than this in one burst (a checkout, an unpacked archive): one
 # full rescan is about as quick, and needs no bookkeeping of what was reported.
 TARGETED_MAX = 64
@@ -51,6 +52,7 @@ class IndexingController(QObject):
         self._watch_timer.timeout.connect(self._update_changed)
         self._changed: set[str] = set()  # reported by the watcher, not yet indexed
         self._rewatch: list[Path] | None = None  # where the running job may add folders
+        self._to_watch: list[str] = []  # watches not added yet (see _add_watches)
 
     @property
     def busy(self) -> bool:
@@ -164,10 +166,19 @@ class IndexingController(QObject):
             elif top.is_file():  # a source file, or a file a targeted run re-read
                 files.append(str(top))
         # Folders first: without its folder's watch a new file would go unseen.
-        new = [w for w in dict.fromkeys(folders + files) if w not in current]
-        new = new[: max(0, WATCH_LIMIT - len(current))]
-        if new:
-            self.watcher.addPaths(new)
+        pending = set(self._to_watch)
+        new = [w for w in dict.fromkeys(folders + files) if w not in current and w not in pending]
+        self._to_watch += new[: max(0, WATCH_LIMIT - len(current) - len(pending))]
+        self._add_watches()
+
+    def _add_watches(self) -> None:
+        """A batch of the pending watches, then the rest on later turns of the event loop:
+        adding 4,000 at once held the UI thread for over 100 ms."""
+        batch, self._to_watch = self._to_watch[:WATCH_BATCH], self._to_watch[WATCH_BATCH:]
+        if batch:
+            self.watcher.addPaths(batch)
+        if self._to_watch:
+            QTimer.singleShot(0, self, self._add_watches)
 
     def _on_fs_change(self, path: str) -> None:
         self._changed.add(path)
