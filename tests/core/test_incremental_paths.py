@@ -207,3 +207,24 @@ def test_listing_finds_the_same_sidecars_as_sidecar_for(tmp_path: Path) -> None:
     assert files == expected
     assert list(scan([tmp_path])) == expected
     assert sidecar_names("a.txt") == ("a.txt.meta.json", "a.meta.json")
+
+
+def test_full_update_removes_index_documents_the_store_never_recorded(lib_src) -> None:  # type: ignore[no-untyped-def]
+    """A kill between a batch's index commit and its store commit, then the file deleted
+    before the next run: the index kept a document nothing named any more."""
+    lib, src = lib_src
+    # Index ahead of the store, as the kill leaves it: a document only the index has.
+    lone = _article(src / "gone.txt", "Gone", "A zqvorphan note.")
+    lib.update(changed=[lone])
+    orphan = lib.search("zqvorphan").hits[0].id
+    lib.store.delete_documents([orphan])
+    lib.store.conn.commit()
+    lone.unlink()
+    lib.store.conn.execute("DELETE FROM files WHERE path=?", (str(lone),))
+    lib.store.conn.commit()
+    assert lib.search("zqvorphan").total == 1  # searchable, yet in no file or store row
+    lib.update()
+    assert lib.search("zqvorphan").total == 0
+    with lib.index.index.searcher() as s:
+        assert {f["id"] for f in s.all_stored_fields()} == lib.store.all_ids()
+    assert lib.search("zqvcellplant").total == 1  # the rest untouched
