@@ -169,7 +169,8 @@ class IndexingController(QObject):
         pending = set(self._to_watch)
         new = [w for w in dict.fromkeys(folders + files) if w not in current and w not in pending]
         self._to_watch += new[: max(0, WATCH_LIMIT - len(current) - len(pending))]
-        self._add_watches()
+        if not pending:  # else a batch is already scheduled and takes these in turn
+            self._add_watches()
 
     def _add_watches(self) -> None:
         """A batch of the pending watches, then the rest on later turns of the event loop:
