@@ -32,7 +32,7 @@ def test_app_indexes_the_seeds_searches_and_renders(tmp_path: Path) -> None:
            "--library", str(lib), "--search", "licensing", "--screenshot", str(shot),
            "--exit-when-ready"]
     proc = subprocess.run(cmd, env=_app_env(tmp_path), capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "cellsight ready: 4 documents" in proc.stderr
     assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr
@@ -44,7 +44,7 @@ def test_app_indexes_the_seeds_searches_and_renders(tmp_path: Path) -> None:
     assert len(colours) > 20
     # The library the app built is usable by the CLI.
     out = subprocess.run([sys.executable, "-m", "cellsight", "--library", str(lib), "search",
-                          "--json", "licensing"], capture_output=True, text=True, timeout=60,
+                          "--json", "licensing"], capture_output=True, text=True, timeout=600,
                          env=_app_env(tmp_path))
     assert out.returncode == 0 and '"total": 2' in out.stdout
     shutil.copy(shot, Path(os.environ.get("CELLSIGHT_E2E_SHOT", tmp_path / "copy.png")))

@@ -70,7 +70,7 @@ class Installed:
         }
 
     def run(self, *args: str, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
         exe = shutil.which("cellsight", path=str(self.root / "usr" / "bin"))
         assert exe is not None, "the package does not put `cellsight` on the PATH"
         return subprocess.run([*self.prefix, exe, *args], env=env or self.env(), cwd=self.home,
@@ -221,7 +221,7 @@ def test_installed_gui_starts_under_xvfb_with_a_clean_log(installed: Installed,
     library = installed.home / "library"
     env = {**installed.env(), "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     started = time.perf_counter()
-    proc = installed.run("--library", str(library), "--exit-when-ready", env=env, timeout=180)
+    proc = installed.run("--library", str(library), "--exit-when-ready", env=env, timeout=600)
     seconds = time.perf_counter() - started
     assert proc.returncode == 0, proc.stderr
     ready = re.search(r"cellsight ready: (\d+) documents", proc.stderr)

@@ -110,7 +110,7 @@ def indexer(lib: Path, src: Path, batch: int) -> list[str]:
     return [PYTHON, "-c", _RUNNER, str(batch), "--library", str(lib), "index", str(src)]
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         cli(*args), capture_output=True, text=True, timeout=timeout, env=child_env()
     )

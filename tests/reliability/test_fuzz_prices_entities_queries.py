@@ -60,7 +60,7 @@ def test_fuzz_price_csv(scratch: Path, data: bytes) -> None:
 
     path = scratch / "prices.csv"
     path.write_bytes(data)
-    with limits(seconds=10):
+    with limits(seconds=30):
         try:
             snaps = import_csv(path)
         except PriceImportError as exc:
@@ -101,7 +101,7 @@ def check_spans(text: str, spans: list) -> None:  # type: ignore[type-arg]
 @fuzz
 @given(text=_texts)
 def test_fuzz_matcher_and_enricher(enricher: Enricher, text: str) -> None:
-    with limits(seconds=10):
+    with limits(seconds=30):
         check_spans(text, enricher.matcher.find(text))
         check_spans("Title\n\n" + text, enricher.spans("Title", text))
 
@@ -113,7 +113,7 @@ def test_fuzz_matcher_with_user_typed_aliases(aliases: list[str], text: str) -> 
     # CatalogueError or matches with spans inside the text.
     entity = Entity(id="user-fuzz", type="company", name=aliases[0] or "x",
                     aliases=tuple(aliases[1:]), exact=(), ticker=None, series=())
-    with limits(seconds=10):
+    with limits(seconds=30):
         try:
             catalogue = Catalogue.load(user=UserChanges(added=(entity,)))
         except CatalogueError:
@@ -148,7 +148,7 @@ queries = st.one_of(st.lists(_tokens, max_size=8).map(" ".join), st.text(max_siz
 @given(query=queries, sort=st.sampled_from(["relevance", "date"]),
        offset=st.integers(min_value=0, max_value=5))
 def test_fuzz_search_queries(library: Library, query: str, sort: str, offset: int) -> None:
-    with limits(seconds=10):
+    with limits(seconds=30):
         try:
             res = library.search(SearchRequest(query=query, sort=sort, offset=offset, limit=3))
         except QueryError as exc:
@@ -167,7 +167,7 @@ def test_fuzz_search_queries(library: Library, query: str, sort: str, offset: in
                        st.text(max_size=8)),
        value=st.text(max_size=15))
 def test_fuzz_search_filters(library: Library, field: str, value: str) -> None:
-    with limits(seconds=10):
+    with limits(seconds=30):
         try:
             library.search(SearchRequest(filters=((field, value),), excludes=((field, value),)))
         except QueryError as exc:

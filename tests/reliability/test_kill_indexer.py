@@ -1,19 +1,23 @@
-"""SIGKILL the indexer at random moments: nothing indexed is lost, the next run finishes.
+"""SIGKILL the indexer inside its work: nothing indexed is lost, the next run finishes.
 
 The child is the real CLI (``cellsight --library L index SRC``) with one change made
-from outside: batches of 40 documents instead of 1000, so that a run of a second
-or two passes through many Whoosh and SQLite commits and a random kill can land
-inside one. Between kills the corpus changes (new, edited and deleted files), so
-every run has adds, updates and removals to do.
+from outside: batches of 20 documents instead of 1000, so that a short run passes
+through many Whoosh and SQLite commits (and merges). It kills itself with a real
+SIGKILL at a point of its own progress (``cellsight.core.faults``): mid-batch, in
+the middle of writing a segment, between the index commit and the store commit, and
+after a batch. The event is drawn at random among those the run announced, so every
+kill lands inside the work on any machine, fast or slow, idle or loaded. Between kills
+the corpus changes (new, edited and deleted files); some rounds add enough files for
+the worker-process bulk path.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 from harness import child_env, indexer, write_corpus
@@ -22,14 +26,22 @@ from cellsight.core.library import Library
 from cellsight.core.pipeline import doc_id_for
 
 KILLS = 20
-BATCH = 40
+BATCH = 20
+POINTS = ("file-processed", "segment-file", "index-committed", "batch-committed")
+RUN_LIMIT = 600  # a hang guard only: a healthy run takes seconds
 
 
-def start(lib: Path, src: Path) -> subprocess.Popen[bytes]:
+def start(lib: Path, src: Path, fault: str = "", report: Path | None = None
+          ) -> subprocess.Popen[bytes]:
+    env = child_env()
+    if fault:
+        env["CELLSIGHT_FAULTS"] = fault
+    if report is not None:
+        report.write_text("")
+        env["CELLSIGHT_PROGRESS"] = str(report)
     return subprocess.Popen(
-        indexer(lib, src, BATCH),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=child_env(),
-    )
+        indexer(lib, src, BATCH), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
 
 
 def integrity(db: Path) -> str:
@@ -84,7 +96,7 @@ def _without_orphan_noise(err: str) -> str:
 
 def test_sigkill_during_indexing_loses_nothing(tmp_path: Path) -> None:
     rng = random.Random(20240607)
-    src, lib_dir = tmp_path / "src", tmp_path / "lib"
+    src, lib_dir, report = tmp_path / "src", tmp_path / "lib", tmp_path / "progress"
     files = write_corpus(src, 900)
     next_number = 900
     for f in files:
@@ -93,31 +105,35 @@ def test_sigkill_during_indexing_loses_nothing(tmp_path: Path) -> None:
     log: list[str] = []
     rebuilds = 0
     for k in range(KILLS):
-        proc = start(lib_dir, src)
-        delay = rng.uniform(0.25, 1.5)
-        time.sleep(delay)
-        finished = proc.poll() is not None
-        proc.kill()
-        proc.wait()
-        assert proc.stderr is not None
-        err = _without_orphan_noise(proc.stderr.read().decode(errors="replace"))
+        point = POINTS[k % len(POINTS)]
+        proc = start(lib_dir, src, f"{point}:random:{k}", report)
+        _, raw = proc.communicate(timeout=RUN_LIMIT)
+        reached = report.read_text().split()
+        # By construction the run died at the drawn event of its point, inside the work.
+        assert proc.returncode == -signal.SIGKILL, (
+            f"kill {k + 1} at {point}: exit {proc.returncode}, progress {reached[-6:]}\n"
+            + raw.decode(errors="replace"))
+        assert reached[-2] == point, reached[-6:]
+        err = _without_orphan_noise(raw.decode(errors="replace"))
         assert "Traceback" not in err, err
         ids, rebuilt = check(lib_dir, before, src)
         rebuilds += rebuilt
-        log.append(f"kill {k + 1}: after {delay:.2f}s, {len(ids) - len(before & ids):+d} docs"
-                   f"{' (run had finished)' if finished else ''}{' rebuilt' if rebuilt else ''}")
+        log.append(f"kill {k + 1}: at {point} #{reached[-1]},"
+                   f" {len(ids) - len(before & ids):+d} docs{' rebuilt' if rebuilt else ''}")
         before = ids
-        # Keep every run busy: new files, edited files, deleted files.
-        for f in write_corpus(src, 60, seed=k + 2, start=next_number):
+        # Keep every run busy: new files, edited files, deleted files; every fifth
+        # round enough new files for the bulk path again.
+        bulk = k % 5 == 4
+        for f in write_corpus(src, 320 if bulk else 60, seed=k + 2, start=next_number):
             path_of[doc_id_for(str(f), 0)] = str(f)
-        next_number += 60
+        next_number += 320 if bulk else 60
         existing = sorted(src.iterdir())
         for f in rng.sample(existing, 15):
             f.write_text(f.read_text() + f"\n\nEdited {k}: nickel output revised.")
         for f in rng.sample(existing, 8):
             f.unlink()
     proc = start(lib_dir, src)
-    _, err = proc.communicate(timeout=180)
+    _, err = proc.communicate(timeout=RUN_LIMIT)
     assert proc.returncode == 0, err.decode(errors="replace")
     with Library(lib_dir) as lib:
         on_disk = {str(p) for p in src.iterdir()}
@@ -127,4 +143,27 @@ def test_sigkill_during_indexing_loses_nothing(tmp_path: Path) -> None:
         assert not lib.failures()
         assert lib.search("Edited").total > 0
     print("\n".join(log) + f"\nindex rebuilds after a kill: {rebuilds}")
-    assert sum("run had finished" in line for line in log) < KILLS // 2, "\n".join(log)
+
+
+def test_kill_between_index_and_store_commit_then_delete_leaves_no_orphan(
+        tmp_path: Path) -> None:
+    """The index is ahead of the store after this kill; a file deleted before the next
+    run named documents nobody would ever remove again (found by the random kills)."""
+    src, lib_dir = tmp_path / "src", tmp_path / "lib"
+    files = write_corpus(src, 50)
+    proc = start(lib_dir, src, "index-committed:1")
+    proc.communicate(timeout=RUN_LIMIT)
+    assert proc.returncode == -signal.SIGKILL
+    with Library(lib_dir) as lib:
+        assert lib.store.count() == 0 and lib.index.doc_count() > 0  # ahead, by design
+        in_index = sorted(index_ids(lib))
+    victim = Path(path_of.get(in_index[0]) or next(
+        f for f in files if doc_id_for(str(f), 0) == in_index[0]))
+    victim.unlink()
+    proc = start(lib_dir, src)
+    _, err = proc.communicate(timeout=RUN_LIMIT)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    with Library(lib_dir) as lib:
+        assert index_ids(lib) == lib.store.all_ids()
+        assert doc_id_for(str(victim), 0) not in index_ids(lib)
+        assert lib.search("batteries").total == 49

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import faults
 from .bulk_worker import Job, JobResult, init_worker, run_job
 from .enrich.enricher import Enricher
 from .index.segments import commit_with_segments
@@ -177,6 +178,8 @@ class BulkBuild:
         out.cancelled |= res.cancelled
         if res.cancelled:
             return  # nothing of a cancelled job is kept; the next run redoes its files
+        for _ in res.records:  # read by the workers, not yet committed (see faults.py)
+            faults.reached("file-processed")
         moved = [self.index.folder / Path(p).name for p in res.segment_files]
         for src, dst in zip(res.segment_files, moved, strict=True):
             os.replace(src, dst)
@@ -193,8 +196,10 @@ class BulkBuild:
             for p in moved:
                 p.unlink(missing_ok=True)
             raise
+        faults.reached("index-committed")
         self.store.record_batch(rows=res.rows, deletes=res.deletes, files=res.records,
                                 failures=res.failures, enrichments=res.enrichments)
+        faults.reached("batch-committed")
 
 
 def _drain(queue: multiprocessing.Queue) -> int:  # type: ignore[type-arg]

@@ -42,14 +42,15 @@ class Library:
         self._store_damage = ""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.user = UserData(self.folder / "user.sqlite")
-            store_file = self.folder / "documents.sqlite"
-            # A store file that was there (and not emptied to zero bytes) was not lost,
-            # even with no documents: a first batch's index commit may have gone through
-            # and its store commit not (a full disk, a kill between the two).
-            self._store_existed = store_file.is_file() and store_file.stat().st_size > 0
-            self.store = self._open_store()
-            self.index = IndexStore(self.folder / "index")
+            with _creating(self.folder):
+                self.user = UserData(self.folder / "user.sqlite")
+                store_file = self.folder / "documents.sqlite"
+                # A store file that was there (and not emptied to zero bytes) was not
+                # lost, even with no documents: a first batch's index commit may have
+                # gone through and its store commit not (a full disk, a kill between).
+                self._store_existed = store_file.is_file() and store_file.stat().st_size > 0
+                self.store = self._open_store()
+                self.index = IndexStore(self.folder / "index")
         # OSError, not only PermissionError: a read-only file system (EROFS) or a full
         # disk escaped as a traceback (reliability tests). DatabaseError, not only
         # OperationalError: a damaged user.sqlite must stop with a message and never be
@@ -342,6 +343,18 @@ class Library:
             self.user.put_imported_series_many(Path(path).name, snaps)
         self._price_book = None
         return len(snaps)
+
+
+@contextmanager
+def _creating(folder: Path) -> Iterator[None]:
+    """Two processes creating one new library are serialised: the first creates it, the
+    others wait and open what it made. An existing library opens without this lock (an
+    indexer holds the write lock for minutes; readers must not wait for it)."""
+    if (folder / "index").is_dir() and (folder / "user.sqlite").is_file():
+        yield
+        return
+    with WriteLock(folder, name="create.lock", timeout=60.0):
+        yield
 
 
 def _is_environment(exc: sqlite3.OperationalError) -> bool:

@@ -42,8 +42,8 @@ else:
 
 
 class WriteLock:
-    def __init__(self, library: Path, *, timeout: float = 10.0) -> None:
-        self.path = library / "write.lock"
+    def __init__(self, library: Path, *, timeout: float = 10.0, name: str = "write.lock") -> None:
+        self.path = library / name
         self.timeout = timeout
         self._fd: int | None = None
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bulk import BULK_MIN, BulkBuild, worker_count
+from . import faults
+from .bulk import BULK_MIN, BulkBuild, job_sizes, worker_count
 from .enrich.enricher import Enricher
 from .file_outcome import doc_id_for, process_file  # noqa: F401 - doc_id_for re-exported
 from .index.schema import to_fields
@@ -108,6 +109,7 @@ class Indexer:
         total = len(todo)
         n = 0
         bulk = self._bulk() if total >= BULK_MIN else None
+        _plan_faults(total, bulk is not None)
         if bulk is not None:
             outcome = bulk.run(todo, known, progress, cancel)
             for kind, k in outcome.counts.items():
@@ -128,6 +130,7 @@ class Indexer:
                 failures.append(batch.failures[-1])
             elif outcome in counts:
                 counts[outcome] += 1
+            faults.reached("file-processed")
             if batch.size() >= BATCH_DOCS or time.monotonic() - batch.started > BATCH_SECONDS:
                 self._flush(batch)
                 batch = _Batch()
@@ -182,10 +185,12 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
+        faults.reached("index-committed")
         self.store.record_batch(
             rows=[document_row(d) for d in batch.adds], deletes=batch.deletes,
             files=batch.files, failures=batch.failures, dropped_paths=batch.dropped_paths,
         )  # fmt: skip
+        faults.reached("batch-committed")
 
     def _bulk(self) -> BulkBuild | None:
         if self.worker_enricher is None or worker_count() == 0:
@@ -248,6 +253,16 @@ class Indexer:
             raise
         self.index.mark_rebuilding(False)
         return n
+
+
+def _plan_faults(total: int, bulk: bool) -> None:
+    """Tell fault injection how many events this run passes at least (see faults.py)."""
+    if not faults.armed() or not total:
+        return
+    commits = len(job_sizes(total, worker_count())) if bulk else -(-total // BATCH_DOCS)
+    for point in ("segment-file", "index-committed", "batch-committed"):
+        faults.plan(point, commits)  # every commit closes at least its TOC file
+    faults.plan("file-processed", total)
 
 
 def _storable(found: Iterable[SourceFile]) -> tuple[list[SourceFile], set[str]]:
