@@ -28,6 +28,7 @@ QUERY_MIX: dict[str, tuple[str, ...]] = {
     "field": ("company:CATL", "material:lithium plant", "company:BYD OR company:Tesla"),
     "date": ("lithium date:[2023-01-01 to 2023-12-31]", "date:2024", "battery date:>2025-01-01"),
     "prefix": ("l", "li", "lit", "lith*", "lithi*", "g*", "gig*"),
+    "chinese": ("电池", "宁德时代", "锂电池 工厂", '"储能"', "寧德時代"),
     "browse": ("",),
 }
 FILTERED: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (

@@ -1,8 +1,9 @@
 """Deterministic synthetic corpus of battery/EV news for the benchmarks.
 
 ``python benchmarks/corpus.py --size 10000 --out DIR`` writes 10,000 source files:
-about 85% plain-text articles, 10% saved HTML pages and 5% Nuxt payloads derived from
-``seeds/003``. Document *i* depends only on the seed and *i*, so the 1k corpus is the
+20% Chinese plain-text articles built from real sentences (chinese.py), and of the
+rest about 85% plain-text articles, 10% saved HTML pages and 5% Nuxt payloads derived
+from ``seeds/003``. Document *i* depends only on the seed and *i*, so the 1k corpus is the
 first thousand files of the 10k one and every run measures identical input.
 
 Entity names come from ``resources/catalogue.toml`` with Zipf-like frequencies
@@ -25,6 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make sibling modules importable
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from chinese import chinese_text_file
 from newswords import AUTHORS, FILLER, HEADLINES, SENTENCES, SOURCES
 from pages import html_page, payload_variant, text_file
 
@@ -32,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "resources" / "catalogue.toml"
 SEED_PAYLOAD = REPO / "seeds" / "003_f22a0f1a84bb31d8.txt"
 OUT_ROOT = Path(__file__).resolve().parent / "out"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: a fifth of the documents in Chinese
 DEFAULT_SEED = 20240607
 FIRST_DAY = dt.date(2019, 1, 1)
 LAST_DAY = dt.date(2026, 6, 30)
@@ -182,11 +184,14 @@ def make_article(index: int, vocab: Vocabulary, seed: int) -> Article:
 
 def kind_of(index: int, seed: int) -> str:
     roll = random.Random(f"{seed}:kind:{index}").random()
+    if roll < 0.2:
+        return "zh"
+    roll = (roll - 0.2) / 0.8
     return "text" if roll < 0.85 else "html" if roll < 0.95 else "payload"
 
 
 def relative_path(index: int, kind: str) -> Path:
-    suffix = {"text": ".txt", "html": ".html", "payload": ".json"}[kind]
+    suffix = {"text": ".txt", "zh": ".txt", "html": ".html", "payload": ".json"}[kind]
     return Path(f"{index // FILES_PER_DIR:03d}") / f"{index:06d}{suffix}"
 
 
@@ -195,13 +200,15 @@ def write_corpus(size: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, ob
     vocab = load_vocabulary(seed)
     seed_payload = json.loads(SEED_PAYLOAD.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
-    kinds = {"text": 0, "html": 0, "payload": 0}
+    kinds = {"text": 0, "zh": 0, "html": 0, "payload": 0}
     total_bytes = 0
     words = 0
     for i in range(size):
         art = make_article(i, vocab, seed)
         kind = kind_of(i, seed)
-        if kind == "text":
+        if kind == "zh":
+            data = chinese_text_file(i, seed, art.date.isoformat())
+        elif kind == "text":
             data = text_file(art, random.Random(f"{seed}:fmt:{i}"))
         elif kind == "html":
             data = html_page(art)

@@ -53,6 +53,7 @@ RECOMMENDS: dict[str, tuple[str, ...]] = {
     "libwayland-client0": ("libwayland-client",),
     "libwayland-cursor0": ("libwayland-cursor",),
     "libwayland-egl1": ("libwayland-egl",),
+    "fonts-wqy-microhei": (),  # no library: Chinese text (both scripts) shows as boxes without it
 }
 
 # Always present on any glibc system; covered by the libc6 version bound deb.py computes.

@@ -4,7 +4,8 @@
 set -eu
 run_pkgs="libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 \
 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
-libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxrender1 libxi6 fonts-dejavu-core"
+libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxrender1 libxi6 fonts-dejavu-core \
+fonts-wqy-microhei"
 test_pkgs="xvfb xauth dpkg-dev desktop-file-utils appstream fakeroot binutils"
 want="$run_pkgs"
 [ "${1:-run}" = "test" ] && want="$run_pkgs $test_pkgs"

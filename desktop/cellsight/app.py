@@ -123,7 +123,9 @@ def run_app(
         assert window.indexing is not None
         if first_run:
             window.show_welcome()
-        if lib.index.needs_rebuild:
+        if lib.read_only:
+            pass  # nothing to index into; the window says why (MainWindow.attach_library)
+        elif lib.index.needs_rebuild:
             messages.warning(f"Rebuilding the search index: {lib.index.rebuild_reason}. "
                              "Your notes and catalogue changes are safe.")
             window.indexing.rebuild()

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("csv", type=Path)
 
     sub.add_parser("problems", help="files that could not be indexed, and why")
+    sub.add_parser("verify", help="check the index and stored documents for damage, "
+                   "and repair it")
     return p
 
 
@@ -324,8 +326,25 @@ def cmd_problems(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    with _open(args) as lib:
+        r = lib.verify(progress=_progress_printer())
+    checked = f"{r.index_files} index files, {r.documents} documents"
+    if r.clean:
+        print(f"verified {checked}: no damage")
+        return EXIT_OK
+    for what in (r.index_damage, r.store_damage and f"the document store: {r.store_damage}"):
+        if what:
+            print(f"damage: {what}")
+    if r.damaged_documents:
+        print(f"damage: {len(r.damaged_documents)} stored documents did not match their "
+              f"checksums ({', '.join(r.damaged_documents[:5])}); their files were read again")
+    print(f"verified {checked}: " + ("repaired" if r.repaired else "could not repair"))
+    return EXIT_OK if r.repaired else EXIT_FAIL
+
+
 COMMANDS = {
     "index": cmd_index, "search": cmd_search, "show": cmd_show, "inspect": cmd_inspect,
     "facets": cmd_facets, "prices": cmd_prices, "import-prices": cmd_import_prices,
-    "problems": cmd_problems,
+    "problems": cmd_problems, "verify": cmd_verify,
 }

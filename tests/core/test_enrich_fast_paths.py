@@ -21,6 +21,7 @@ from cellsight.core.enrich.matcher import EntityMatcher, _is_word, canonical, fo
 from cellsight.core.model import EntitySpan, ParsedDocument
 from cellsight.core.serialize import enrichment_to_json, parsed_to_dict
 from cellsight.core.store import document_row
+from cellsight.core.store_checks import row_crc
 
 # --- quantities ---------------------------------------------------------------------
 
@@ -234,6 +235,7 @@ def test_rows_are_the_json_dumps_text() -> None:
                 for s in doc.entities
             ],
             "topics": [[t.name, t.score, list(t.terms)] for t in doc.topics],
+            "lang": "en",
             "hit": [
                 [t.name for t in doc.topics],
                 list(dict.fromkeys(s.name for s in doc.entities if s.type == "company")),
@@ -245,4 +247,5 @@ def test_rows_are_the_json_dumps_text() -> None:
     assert enrichment_to_json(doc) == expected_enrichment
     row = document_row(doc)
     assert row[3] == json.dumps(parsed_to_dict(parsed), ensure_ascii=False)
-    assert row == ("id1", "/tmp/a.txt", 0, row[3], expected_enrichment)
+    assert row[:5] == ("id1", "/tmp/a.txt", 0, row[3], expected_enrichment)
+    assert row[5] == row_crc(*row[:5])  # the row's checksum (store_checks.py)

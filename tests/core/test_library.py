@@ -252,13 +252,15 @@ def test_hit_rows_read_the_same_from_old_and_new_enrichment(seeded: Library) -> 
         assert current is not None and doc is not None
         assert current.companies == tuple(dict.fromkeys(doc.entity_names("company")))
         assert current.topics == tuple(t.name for t in doc.topics)
-        raw = store.conn.execute(
-            "SELECT enrichment FROM documents WHERE id=?", (hit.id,)).fetchone()[0]
+        raw, crc = store.conn.execute(
+            "SELECT enrichment, crc FROM documents WHERE id=?", (hit.id,)).fetchone()
         legacy = json.loads(raw)
         del legacy["hit"]
-        store.conn.execute("UPDATE documents SET enrichment=? WHERE id=?",
+        # A row that old has no checksum either (it is filled when a store is migrated).
+        store.conn.execute("UPDATE documents SET enrichment=?, crc=NULL WHERE id=?",
                            (json.dumps(legacy), hit.id))
         try:
             assert store.hit_row(hit.id) == current
         finally:
-            store.conn.execute("UPDATE documents SET enrichment=? WHERE id=?", (raw, hit.id))
+            store.conn.execute("UPDATE documents SET enrichment=?, crc=? WHERE id=?",
+                               (raw, crc, hit.id))

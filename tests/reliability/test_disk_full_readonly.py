@@ -1,4 +1,5 @@
-"""A full disk or a read-only library folder: a clear message and nothing half-written.
+"""A full disk or a read-only library folder: a clear message and nothing half-written
+(a read-only library still opens for reading: see test_read_only_library.py).
 
 The real cases use a 1 MB tmpfs and a read-only bind mount (root with CAP_SYS_ADMIN;
 skipped elsewhere). The monkeypatched variants run everywhere.
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from harness import SEEDS, read_only_view, run_cli, tmpfs, write_corpus
 
-from cellsight.core.errors import LibraryError
+from cellsight.core.errors import LibraryError, LibraryReadOnlyError
 from cellsight.core.index.whoosh_index import IndexStore
 from cellsight.core.library import Library
 
@@ -86,9 +87,15 @@ def test_read_only_library_folder(tmp_path: Path) -> None:
         lib.update([SEEDS])
     files = {p.name: p.stat().st_mtime_ns for p in lib_dir.rglob("*")}
     with read_only_view(lib_dir, tmp_path / "view") as view:
-        with pytest.raises(LibraryError, match="is read-only"):
-            Library(view)
+        # It opens for reading (test_read_only_library.py has the rest); writing is
+        # refused with the reason.
+        with Library(view) as lib:
+            assert lib.read_only and lib.search("licensing").total == 2
+            with pytest.raises(LibraryReadOnlyError, match="is read-only"):
+                lib.update()
         ran = run_cli("--library", str(view), "search", "licensing")
+        assert ran.returncode == 0, ran.stderr
+        ran = run_cli("--library", str(view), "index")
         assert ran.returncode == 1 and "is read-only" in ran.stderr
         assert "Traceback" not in ran.stderr
         with pytest.raises(LibraryError, match="is read-only"):

@@ -321,13 +321,18 @@ def test_side_list_click_and_enter_emit_entity(reader, library, qtbot) -> None: 
     reader.show_document(seed(library, "002"), [], ())
     tree = reader.entity_list.tree
     item = next(i for i in reader.entity_list.entity_items() if i.text(0) == "Tesla")
+    tree.scrollToItem(item)
+    # The row must be laid out and on screen before it can be clicked (it once was
+    # not, in a full run of the suite on a loaded machine).
+    qtbot.waitUntil(lambda: tree.viewport().rect().contains(tree.visualItemRect(item).center())
+                    and tree.itemAt(tree.visualItemRect(item).center()) is item, timeout=120_000)
     rect = tree.visualItemRect(item)
-    with qtbot.waitSignal(reader.entity_clicked) as blocker:
+    with qtbot.waitSignal(reader.entity_clicked, timeout=120_000) as blocker:
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == ["company", "Tesla"]
     tree.setFocus()
     tree.setCurrentItem(next(i for i in reader.entity_list.entity_items() if i.text(0) == "MIIT"))
-    with qtbot.waitSignal(reader.entity_clicked) as blocker:
+    with qtbot.waitSignal(reader.entity_clicked, timeout=120_000) as blocker:
         qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert blocker.args == ["organisation", "MIIT"]
     counts = {i.text(0): int(i.text(1)) for i in reader.entity_list.entity_items()}

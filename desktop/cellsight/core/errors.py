@@ -32,6 +32,11 @@ class LibraryBusyError(LibraryError):
     """Another process is writing to the library."""
 
 
+class LibraryReadOnlyError(LibraryError):
+    """The library can only be read (a read-only medium, no permission to write), and
+    this would have to write to it. The message says why it is read-only."""
+
+
 class CatalogueError(CellsightError):
     """The entity catalogue or topic rules could not be loaded."""
 

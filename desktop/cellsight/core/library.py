@@ -12,15 +12,17 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .enrich.catalogue import Catalogue, Entity
 from .enrich.enricher import Enricher
 from .enrich.topics import TopicClassifier
-from .errors import LibraryBusyError, LibraryError
-from .index.whoosh_index import IndexStore
+from .errors import LibraryBusyError, LibraryError, LibraryReadOnlyError
+from .index.schema import ENTITY_FACETS
+from .index.whoosh_index import IndexStore, rebuild_refused
 from .ingest.registry import DEFAULT_MAX_BYTES
 from .locking import WriteLock
 from .model import Document, Failure, HighlightSpan, Hit, IndexReport, SearchRequest, SearchResult
@@ -28,11 +30,19 @@ from .paths import seeds_dir
 from .prices_view import MarketContext, NewsMarker, PriceBook, build_price_book, news_markers
 from .progress import CancelToken, ProgressSink, null_sink
 from .query.highlight import highlight_spans
+from .query.names import Named, NameLookup, lookup_in, name_table
 from .query.searcher import Searcher
 from .store import DocumentStore
+from .store_checks import Damage
 from .userdata import UserData
 
+if TYPE_CHECKING:
+    from .verify import VerifyReport
+
 log = logging.getLogger("cellsight.library")
+# What the stored enrichment holds; 2: each document's language. An index rebuilt over
+# an older store re-enriches it.
+ENRICHMENT_VERSION = "2"
 
 
 class Library:
@@ -40,30 +50,40 @@ class Library:
         self.folder = Path(folder).expanduser().absolute()
         self.max_bytes = max_bytes
         self._store_damage = ""
+        # A library that is there but cannot be written opens for reading only (a
+        # read-only mount, someone else's folder): decided before anything is created,
+        # locked or written, and then nothing ever is.
+        self.read_only_reason = _read_only_reason(self.folder)
+        self.read_only = bool(self.read_only_reason)
+        ro = self.read_only
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with _creating(self.folder):
-                self.user = UserData(self.folder / "user.sqlite")
+            if not ro:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            with nullcontext() if ro else _creating(self.folder):
+                self.user = UserData(self.folder / "user.sqlite", read_only=ro)
                 store_file = self.folder / "documents.sqlite"
                 # A store file that was there (and not emptied to zero bytes) was not
                 # lost, even with no documents: a first batch's index commit may have
                 # gone through and its store commit not (a full disk, a kill between).
                 self._store_existed = store_file.is_file() and store_file.stat().st_size > 0
                 self.store = self._open_store()
-                self.index = IndexStore(self.folder / "index")
+                self.index = IndexStore(self.folder / "index", read_only=ro)
         # OSError, not only PermissionError: a read-only file system (EROFS) or a full
         # disk escaped as a traceback (reliability tests). DatabaseError, not only
         # OperationalError: a damaged user.sqlite must stop with a message and never be
         # replaced, because what the user created cannot be rebuilt from sources.
         except OSError as exc:
-            raise LibraryError(_cannot_write(self.folder, exc)) from exc
+            raise LibraryError(_cannot_read(self.folder, exc) if ro
+                               else _cannot_write(self.folder, exc)) from exc
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(_cannot_open(self.folder, exc)) from exc
+            raise LibraryError(_cannot_read(self.folder, exc) if ro
+                               else _cannot_open(self.folder, exc)) from exc
         self._searcher: Searcher | None = None
         self._enricher: Enricher | None = None
         self._price_book: tuple[tuple[int, int], PriceBook] | None = None
         self._enricher_lock = threading.Lock()
         self._alias_table: tuple[Enricher, dict[tuple[str, str], str]] | None = None
+        self._name_table: tuple[Enricher, NameLookup] | None = None
         if not self._store_damage and self._store_lost():
             # documents.sqlite deleted or emptied: the index points at nothing, and every
             # hit showed as "(missing document)" (reliability tests).
@@ -86,8 +106,13 @@ class Library:
             # opens such an index without complaint, so searches silently found nothing.
             self.index.needs_rebuild = True
             self.index.rebuild_reason = "the search index was missing or empty"
+        if ro and self.index.needs_rebuild:
+            self.close()
+            raise LibraryReadOnlyError(rebuild_refused(self.folder, self.index.rebuild_reason))
 
     def _store_lost(self) -> bool:
+        if self.read_only:
+            return False  # it opened, so it is there; and there is no lock to look under
         if self._store_existed or self.store.count() or not self.index.doc_count():
             return False
         # Another process between its index commit and its store commit looks the
@@ -100,6 +125,13 @@ class Library:
 
     def _open_store(self) -> DocumentStore:
         path = self.folder / "documents.sqlite"
+        if self.read_only:
+            # No quick_check: damage it found could not be repaired, and it reads the
+            # whole file. Reading the table catches a missing or foreign file; damage
+            # inside rows is caught by their checksums as they are read.
+            readable = DocumentStore(path, read_only=True)
+            readable.conn.execute("SELECT count(*) FROM documents").fetchone()
+            return readable
         store: DocumentStore | None = None
         try:
             trusted = _store_unchanged_since_close(path)
@@ -139,7 +171,8 @@ class Library:
         self.index.close()
         self.store.close()
         self.user.close()
-        _remember_clean_close(self.folder / "documents.sqlite")
+        if not self.read_only:
+            _remember_clean_close(self.folder / "documents.sqlite")
 
     def __enter__(self) -> Library:
         return self
@@ -152,16 +185,18 @@ class Library:
         return self.user.sources()
 
     def add_sources(self, paths: list[Path]) -> None:
+        self.refuse_writing()
         for p in paths:
             self.user.add_source(Path(p).expanduser().absolute())
 
     def remove_source(self, path: Path) -> None:
+        self.refuse_writing()
         self.user.remove_source(Path(path).absolute())
 
     def ensure_default_sources(self) -> bool:
         """A library with no sources gets the bundled seeds; True if it did."""
-        if self.sources():
-            return False
+        if self.read_only or self.sources():
+            return False  # read-only: what it holds is all it can show
         self.add_sources([seeds_dir()])
         return True
 
@@ -209,6 +244,14 @@ class Library:
             with WriteLock(self.folder, timeout=lock_timeout):
                 added = [Path(p).expanduser() for p in paths or []]
                 only = None if changed is None else [*changed, *added]
+                # Files whose damaged rows were dropped are read again, whatever changed.
+                unread = [Path(p) for p in self.store.take_unread()]
+                if only is not None:
+                    only += unread
+                self.index.check_pending()  # the hashing a large index's opening deferred
+                self.store.fill_checksums()  # once, for a store from before checksums
+                if not self.store.count():  # a new store: enriched the current way
+                    self.store.set_meta("enrichment", ENRICHMENT_VERSION)
                 if self.index.needs_rebuild:
                     self.rebuild_index(progress=progress, _locked=True)
                     # A damaged store was replaced by an empty one: only a full scan
@@ -219,13 +262,28 @@ class Library:
                                            only=only)
 
     def rebuild_index(self, *, progress: ProgressSink = null_sink, _locked: bool = False) -> int:
+        self.refuse_writing()
         if not _locked:
             with self._writing(), WriteLock(self.folder):
                 return self.rebuild_index(progress=progress, _locked=True)
         log.warning("rebuilding the index: %s", self.index.rebuild_reason or "requested")
-        n = self._indexer().rebuild_index(progress=progress)
+        if self.store.count() and self.store.get_meta("enrichment") != ENRICHMENT_VERSION:
+            # Stored documents from before language detection: enriched again (their
+            # language decides how their bodies are stemmed), not only re-indexed.
+            self.index.reset()
+            self.index.mark_rebuilding(True)
+            n = self._indexer().reenrich(self.enricher(), progress=progress)
+            self.index.mark_rebuilding(False)
+        else:
+            n = self._indexer().rebuild_index(progress=progress)
+        self.store.set_meta("enrichment", ENRICHMENT_VERSION)
         self.index.needs_rebuild = False
         return n
+
+    def refuse_writing(self) -> None:
+        """Raise LibraryReadOnlyError (saying why) if the library can only be read."""
+        if self.read_only:
+            raise LibraryReadOnlyError(self.read_only_reason)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -234,8 +292,9 @@ class Library:
         A full disk or a read-only folder surfaced as a bare sqlite3/OSError traceback
         (reliability tests). Nothing partial is left: the Whoosh writer is cancelled
         and the store's transaction rolled back, so the next run picks up from the
-        last complete batch.
+        last complete batch. A read-only library refuses before anything is touched.
         """
+        self.refuse_writing()
         try:
             yield
         except OSError as exc:
@@ -280,8 +339,22 @@ class Library:
     @property
     def searcher(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = Searcher(self.index, self.store, self._alias_lookup)
+            self._searcher = Searcher(self.index, self.store, self._alias_lookup,
+                                      self._name_lookup)
         return self._searcher
+
+    def _name_lookup(self, word: str) -> tuple[Named, ...]:
+        """Entities a query word names, in any of their names (names across languages)."""
+        enricher = self.enricher()
+        table = self._name_table
+        if table is None or table[0] is not enricher:
+            facet_of = {etype: field for field, etype in ENTITY_FACETS.items()}
+            # The name as the facet stores it (index.schema drops commas).
+            rows = [(facet_of[e.type], e.name.replace(",", " ").strip(), tuple(e.aliases),
+                     tuple(e.exact)) for e in enricher.catalogue.entities
+                    if e.type in facet_of and '"' not in e.name]  # fmt: skip
+            table = self._name_table = (enricher, lookup_in(name_table(rows)))
+        return table[1](word)
 
     def _alias_lookup(self, field: str, typed: str) -> str | None:
         """``company:"Contemporary Amperex"`` finds CATL: aliases resolve to names."""
@@ -305,13 +378,35 @@ class Library:
 
     def highlights(self, doc: Document, query: str) -> list[HighlightSpan]:
         """Query-term spans over ``doc.full_text``."""
-        return highlight_spans(doc.full_text, self.searcher.terms_for(query))
+        return highlight_spans(doc.full_text, self.searcher.terms_for(query),
+                               (doc.language,) if doc.language else ())
 
     def more_like(self, doc_id: str, n: int = 8) -> list[Hit]:
         return self.searcher.more_like(doc_id, n)
 
     def failures(self) -> list[Failure]:
         return self.store.failures()
+
+    @property
+    def store_repairs(self) -> list[Damage]:
+        """Stored rows found damaged this session and dropped; their files are read
+        again by the next update."""
+        return list(self.store.repairs)
+
+    def verify(self, *, progress: ProgressSink = null_sink) -> VerifyReport:
+        """Check every index file and stored row against its checksum, and repair."""
+        from .verify import verify_library
+
+        return verify_library(self, progress)
+
+    def _reopen_store(self) -> None:
+        """Open the store again (checking it: a damaged one is set aside); for verify."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self.store.close()
+        self.store = self._open_store()
+        self._price_book = None
 
     def count(self) -> int:
         return self.store.count()
@@ -337,6 +432,7 @@ class Library:
     def import_prices(self, path: Path) -> int:
         from .prices.csv_import import import_csv
 
+        self.refuse_writing()  # before reading the file: its problems would be moot
         snaps = import_csv(Path(path))
         with self._writing():
             # One transaction: a kill mid-import leaves all of the file's series or none.
@@ -372,6 +468,54 @@ def _cannot_write(folder: Path, exc: BaseException) -> str:
         return (f"The library folder {folder} is read-only ({detail}); Cellsight needs to "
                 "write to it. Choose another library folder or make this one writable.")
     return f"Cannot write to the library folder {folder}: {detail}"
+
+
+# What a library folder holds that a writer opens for writing.
+_WRITTEN = ("user.sqlite", "documents.sqlite", "index")
+
+
+def _read_only_reason(folder: Path) -> str:
+    """Why the library in ``folder`` can only be read, as a sentence; "" when it can be
+    written, or when there is no library there (creating one needs writing anyway)."""
+    if not (folder / "user.sqlite").is_file():
+        return ""
+    why = ""
+    for path in (folder, *(folder / name for name in _WRITTEN)):
+        if path.exists() and not os.access(path, os.W_OK):
+            why = _why_read_only(folder, None)
+            break
+    else:
+        # access() answers from the permission bits, which a file system can overrule
+        # (an NFS server mapping root to nobody, an ACL, a read-only remount it hides):
+        # open the lock file every writer opens. It is there already in a library that
+        # was ever indexed, so this changes nothing.
+        try:
+            os.close(os.open(folder / "write.lock", os.O_RDWR | os.O_CREAT, 0o644))
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+                return ""  # something else; opening for writing reports it in words
+            why = _why_read_only(folder, exc)
+    if not why:
+        return ""
+    return (f"The library at {folder} is read-only ({why}): you can search and read, "
+            "but not index, edit the catalogue or import prices.")
+
+
+def _why_read_only(folder: Path, exc: OSError | None) -> str:
+    if exc is not None and exc.errno == errno.EROFS:
+        return "a read-only file system"
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "a read-only file system"
+    except (OSError, AttributeError):  # no statvfs on Windows
+        pass
+    return "no permission to write to it"
+
+
+def _cannot_read(folder: Path, exc: BaseException) -> str:
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (f"Cannot open the read-only library at {folder}: {detail}. It may be damaged "
+            "or incomplete, and cannot be repaired while it is read-only.")
 
 
 def _cannot_open(folder: Path, exc: BaseException) -> str:

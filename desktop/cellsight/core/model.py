@@ -116,6 +116,7 @@ class Document:
     parsed: ParsedDocument
     entities: tuple[EntitySpan, ...] = ()
     topics: tuple[TopicScore, ...] = ()
+    language: str = ""  # ISO 639-1 code detected from the text ("" when unknown)
 
     @property
     def full_text(self) -> str:

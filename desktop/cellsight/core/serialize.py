@@ -127,7 +127,8 @@ def enrichment_to_json(doc: Document) -> str:
         {
             "entities": [span_to_list(s) for s in doc.entities],
             "topics": [[t.name, t.score, list(t.terms)] for t in doc.topics],
-            "hit": hit_summary(doc),
+            "lang": doc.language,
+            "hit": hit_summary(doc),  # last: store_checks.hit_summary reads it from the end
         }
     )
 
@@ -140,11 +141,14 @@ def hit_summary(doc: Document) -> list[list[str]]:
     return [[t.name for t in doc.topics], list(companies)]
 
 
-def enrichment_from_json(raw: str) -> tuple[tuple[EntitySpan, ...], tuple[TopicScore, ...]]:
+def enrichment_from_json(
+    raw: str,
+) -> tuple[tuple[EntitySpan, ...], tuple[TopicScore, ...], str]:
     d = json.loads(raw)
     return (
         tuple(span_from_list(v) for v in d["entities"]),
         tuple(TopicScore(t[0], float(t[1]), tuple(t[2])) for t in d["topics"]),
+        str(d.get("lang", "")),  # stores written before languages were detected lack it
     )
 
 

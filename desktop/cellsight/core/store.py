@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import store_checks
 from .model import Document, Failure, SeriesSnapshot
 from .serialize import (
     enrichment_from_json,
@@ -24,6 +26,9 @@ from .serialize import (
     parsed_to_dict,
     series_from_dict,
 )
+from .store_checks import SQL_CRC, Damage, RowChecks, row_crc
+
+log = logging.getLogger("cellsight.store")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -38,7 +43,8 @@ CREATE TABLE IF NOT EXISTS documents (
     path TEXT NOT NULL,
     part INTEGER NOT NULL,
     parsed TEXT NOT NULL,
-    enrichment TEXT NOT NULL
+    enrichment TEXT NOT NULL,
+    crc INTEGER
 );
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
 CREATE TABLE IF NOT EXISTS failures (
@@ -59,29 +65,75 @@ class FileRecord:
     ok: bool
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        conn = connect_read_only(path)
+    else:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None,
+                               check_same_thread=False)  # fmt: skip
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    store_checks.register(conn)
     return conn
 
 
-class DocumentStore:
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing, not even the -shm and -wal files beside it.
+
+    ``immutable=1`` reads the database file alone, with no locks and no shared memory:
+    right for a read-only medium, where nothing can change it (a WAL database opened
+    any other way needs a writable -shm file, or one it can create). It does not read a
+    write-ahead log a killed process left behind, so with such a log ``mode=ro`` is
+    tried first: SQLite 3.40 reads the log when its -shm file is there too (both opened
+    read-only), and cannot open the database at all ("unable to open database file")
+    when the -shm is missing. Then the log's commits stay unread: the data as of the
+    last checkpoint is shown, and the loss is logged.
+    """
+    uri = Path(path).absolute().as_uri()
+    wal = Path(f"{path}-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except OSError:
+        pending = False
+    if pending:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0,
+                               isolation_level=None, check_same_thread=False)  # fmt: skip
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            log.warning("%s: its write-ahead log cannot be read here (%s); what was saved "
+                        "after its last checkpoint is not shown", Path(path).name, exc)
+    # mode=ro as well: immutable alone still creates a missing file.
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                           check_same_thread=False)  # fmt: skip
+
+
+class DocumentStore(RowChecks):
     """One SQLite connection per thread: the indexer's open transaction must not be
     visible to (or interleaved with) a search running on another thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: the library cannot be written; nothing is created or migrated."""
         self.path = path
+        self.read_only = read_only
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.conn.executescript(SCHEMA)
+        self.repairs: list[Damage] = []  # see store_checks.RowChecks
+        self._unread: set[str] = set()
+        if not read_only:
+            self.conn.executescript(SCHEMA)
+            store_checks.migrate(self.conn)
 
     @property
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, read_only=self.read_only)
+            if self.read_only:
+                _without_checksums(conn)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -184,7 +236,9 @@ class DocumentStore:
 
     def put_rows(self, rows: Iterable[DocumentRow]) -> None:
         """Documents already serialised (by a bulk-build worker process)."""
-        self.conn.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)", rows)
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO documents (id, path, part, parsed, enrichment, crc) "
+            "VALUES (?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
 
     def record_batch(
         self,
@@ -215,9 +269,12 @@ class DocumentStore:
             self.rollback()
             raise
 
+    def fill_checksums(self) -> None:
+        store_checks.fill_missing(self.conn)
+
     def put_enrichments(self, rows: Iterable[tuple[str, str]]) -> None:
         """(enrichment JSON, document id) pairs, serialised by a worker process."""
-        self.conn.executemany("UPDATE documents SET enrichment=? WHERE id=?", rows)
+        self.conn.executemany(_SET_ENRICHMENT, rows)
 
     def all_ids_sorted(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -229,32 +286,26 @@ class DocumentStore:
         return out
 
     def put_enrichment(self, doc: Document) -> None:
-        self.conn.execute(
-            "UPDATE documents SET enrichment=? WHERE id=?", (enrichment_to_json(doc), doc.id)
-        )
+        self.conn.execute(_SET_ENRICHMENT, (enrichment_to_json(doc), doc.id))
 
     def delete_documents(self, ids: Iterable[str]) -> None:
         self.conn.executemany("DELETE FROM documents WHERE id=?", [(i,) for i in ids])
 
     def document(self, doc_id: str) -> Document | None:
-        row = self.conn.execute(
-            "SELECT id, parsed, enrichment FROM documents WHERE id=?", (doc_id,)
-        ).fetchone()
-        return _row_to_doc(row) if row else None
+        texts = self._checked(doc_id)
+        return _row_to_doc((texts[0], texts[2], texts[3])) if texts else None
 
     def hit_row(self, doc_id: str) -> HitRow | None:
         """Just what a result row shows: building the whole Document (every entity
         span, every price point) was most of a search's time. ``parsed`` is decoded
         once here; SQLite 3.40's json_extract parses the whole text per field."""
-        row = self.conn.execute(
-            "SELECT parsed, json_extract(enrichment, '$.hit') FROM documents WHERE id=?",
-            (doc_id,),
-        ).fetchone()
-        if row is None:
+        texts = self._checked(doc_id)
+        if texts is None:
             return None
-        p = json.loads(row[0])
-        if row[1] is not None:
-            topics, companies = json.loads(row[1])
+        p = json.loads(texts[2])
+        summary = store_checks.hit_summary(texts[3])
+        if summary is not None:
+            topics, companies = summary
         else:  # stored before the summary existed: derive it the slow way
             topics, companies = (json.loads(v) for v in self.conn.execute(
                 _HIT_SUMMARY_SQL, (doc_id,)).fetchone())  # fmt: skip
@@ -268,9 +319,9 @@ class DocumentStore:
 
     def documents(self, ids: Iterable[str] | None = None) -> Iterator[Document]:
         if ids is None:
-            rows = self.conn.execute("SELECT id, parsed, enrichment FROM documents ORDER BY id")
-            for row in rows:
-                yield _row_to_doc(row)
+            for page in self._checked_pages():
+                for doc_id, _path, parsed, enrichment in page:
+                    yield _row_to_doc((doc_id, parsed, enrichment))
             return
         for doc_id in ids:
             doc = self.document(doc_id)
@@ -285,13 +336,23 @@ class DocumentStore:
 
     def series_snapshots(self) -> list[tuple[str, SeriesSnapshot]]:
         # json_extract keeps this from decoding every body when only prices are wanted.
-        rows = self.conn.execute(
-            "SELECT id, json_extract(parsed, '$.series') FROM documents "
-            "WHERE json_array_length(json_extract(parsed, '$.series')) > 0"
-        )
+        try:
+            rows = self.conn.execute(_SERIES_SQL).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "JSON" not in str(exc):
+                raise
+            # A damaged row's text no longer parses: find and drop it, then ask again.
+            self.verify_rows()
+            rows = self.conn.execute(_SERIES_SQL).fetchall()
         out: list[tuple[str, SeriesSnapshot]] = []
-        for doc_id, raw in rows:
+        damaged: list[str] = []
+        for doc_id, raw, sound in rows:
+            if not sound:
+                damaged.append(doc_id)
+                continue
             out.extend((doc_id, series_from_dict(s)) for s in json.loads(raw))
+        for doc_id in damaged:
+            self._checked(doc_id)  # repairs it
         return out
 
     # -- failures -----------------------------------------------------------------
@@ -307,7 +368,32 @@ class DocumentStore:
         return [Failure(r[0], r[1], dt.datetime.fromisoformat(r[2])) for r in rows]
 
 
-DocumentRow = tuple[str, str, int, str, str]
+def _without_checksums(conn: sqlite3.Connection) -> None:
+    """A store from before row checksums cannot be migrated while read-only: a
+    temporary view (in memory, shadowing the table for unqualified names) gives its
+    rows a NULL ``crc``, which every read takes as "not checked yet"."""
+    columns = {r[1] for r in conn.execute("PRAGMA main.table_info(documents)")}
+    if columns and "crc" not in columns:
+        conn.execute("CREATE TEMP VIEW documents AS "
+                     "SELECT rowid AS rowid, *, NULL AS crc FROM main.documents")
+
+
+DocumentRow = tuple[str, str, int, str, str, int]  # ..., parsed, enrichment, crc
+
+# The price rows, each with whether it matches its checksum (the SQL function copies
+# just these rows' text into Python; json_extract spares decoding the rest).
+_SERIES_SQL = (
+    "SELECT id, json_extract(parsed, '$.series'), crc IS NULL OR crc = "
+    f"{SQL_CRC.format(enrichment='enrichment')} FROM documents "
+    "WHERE json_array_length(json_extract(parsed, '$.series')) > 0"
+)
+# A new enrichment, with the checksum made from the row's stored text: only where that
+# text still matches the old checksum, so damage is never sealed in (such a row keeps
+# its old enrichment and is caught when read).
+_SET_ENRICHMENT = (
+    f"UPDATE documents SET enrichment=?1, crc={SQL_CRC.format(enrichment='?1')} "
+    f"WHERE id=?2 AND (crc IS NULL OR crc={SQL_CRC.format(enrichment='enrichment')})"
+)
 
 
 # json.dumps(..., ensure_ascii=False), made once (see serialize._COMPACT_JSON).
@@ -315,13 +401,10 @@ _PARSED_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def document_row(doc: Document) -> DocumentRow:
-    return (
-        doc.id,
-        doc.parsed.path,
-        doc.parsed.part,
-        _PARSED_JSON.encode(parsed_to_dict(doc.parsed)),
-        enrichment_to_json(doc),
-    )
+    parsed = _PARSED_JSON.encode(parsed_to_dict(doc.parsed))
+    enrichment = enrichment_to_json(doc)
+    crc = row_crc(doc.id, doc.parsed.path, doc.parsed.part, parsed, enrichment)
+    return (doc.id, doc.parsed.path, doc.parsed.part, parsed, enrichment, crc)
 
 
 @dataclass(frozen=True)
@@ -363,7 +446,8 @@ def _below(folder: str) -> tuple[str, str]:
 
 
 def _row_to_doc(row: tuple[str, str, str]) -> Document:
-    entities, topics = enrichment_from_json(row[2])
+    entities, topics, language = enrichment_from_json(row[2])
     return Document(
-        id=row[0], parsed=parsed_from_dict(json.loads(row[1])), entities=entities, topics=topics
+        id=row[0], parsed=parsed_from_dict(json.loads(row[1])), entities=entities, topics=topics,
+        language=language,
     )

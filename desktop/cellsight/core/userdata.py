@@ -31,9 +31,14 @@ CREATE TABLE IF NOT EXISTS imported_series (
 
 
 class UserData:
-    def __init__(self, path: Path) -> None:
-        self.conn = connect(path)
-        self.conn.executescript(SCHEMA)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: the library cannot be written; the tables are taken as they are."""
+        self.conn = connect(path, read_only=read_only)
+        if read_only:
+            # Reads the tables, so a damaged or foreign file fails here, not later.
+            self.conn.execute("SELECT count(*) FROM sources").fetchone()
+        else:
+            self.conn.executescript(SCHEMA)
         self._lock = threading.RLock()
 
     def close(self) -> None:

@@ -5,6 +5,9 @@ burst of saves becomes one incremental run over just the folders and files repor
 A folder's watch reports files added, removed, renamed or touched; a file rewritten
 in place is reported only by a watch on the file itself, so files are watched too,
 after every folder, as far as the watch budget goes.
+
+A read-only library runs no job and watches nothing: a job asked for fails at once
+with the library's reason (``failed``, which the window shows as a warning).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from ..core.errors import LibraryReadOnlyError
 from ..core.library import Library
 from ..core.model import IndexReport
 from ..core.progress import CancelToken, ProgressSink
@@ -110,6 +114,11 @@ class IndexingController(QObject):
     ) -> None:
         """``rewatch``: the folders to look for new subfolders in afterwards (None: all
         sources), so a targeted run does not walk the whole library on the UI thread."""
+        try:
+            self.library.refuse_writing()
+        except LibraryReadOnlyError as exc:
+            self.failed.emit(exc)
+            return
         if self.current is not None:
             # One writer at a time; identical follow-ups collapse into one. Targeted
             # runs never queue: their reports wait in _changed and merge.
@@ -153,6 +162,8 @@ class IndexingController(QObject):
         only places new subfolders can be). A watch goes away with its folder or file,
         so a source file replaced by a save is watched again here.
         """
+        if self.library.read_only:
+            return  # what a watch reports could not be indexed
         sources = self.library.sources()
         current = set(self.watcher.directories()) | set(self.watcher.files())
         # Below a changed folder, a watched subfolder was there before: so were its own
@@ -182,6 +193,8 @@ class IndexingController(QObject):
             QTimer.singleShot(0, self, self._add_watches)
 
     def _on_fs_change(self, path: str) -> None:
+        if self.library.read_only:
+            return
         self._changed.add(path)
         self._watch_timer.start()
 

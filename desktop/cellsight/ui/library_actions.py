@@ -9,6 +9,11 @@ saved at once; applying them to every document is an indexing job, run by the
 
 The entity choices the reader offers in its menus are read from the catalogue in
 the ``background`` lane and come back as plain tuples.
+
+A read-only library (a read-only mount, a folder the user cannot write) is searched
+and read as any other; what would write to it is disabled (the menu entries in
+``writing_actions``, the reader's catalogue edits) and, where it can still be asked
+for (a drop, a queued request), refused with the library's reason as a warning.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from ..core.model import SearchRequest
@@ -56,11 +62,18 @@ class LibraryActions(QObject):
         self.library: Library | None = None
         self.indexing: IndexingController | None = None
         self._when_open: list[Callable[[], None]] = []
+        # The menu entries that write to the library (see menus.build_menus), by name.
+        self.writing_actions: dict[str, QAction] = {}
 
     def set_library(self, library: Library, indexing: IndexingController) -> None:
         """The library is open: run what was asked for while it was opening."""
         self.library = library
         self.indexing = indexing
+        if library.read_only:
+            for action in self.writing_actions.values():
+                action.setEnabled(False)
+                action.setStatusTip(library.read_only_reason)
+            self.reader.set_catalogue_editable(False, library.read_only_reason)
         queued, self._when_open = self._when_open, []
         for action in queued:
             action()
@@ -73,17 +86,32 @@ class LibraryActions(QObject):
         else:
             action()
 
+    def refused(self) -> bool:
+        """True (and the reason posted as a warning) if the library is read-only."""
+        if self.library is not None and self.library.read_only:
+            self.messages.warning(self.library.read_only_reason)
+            return True
+        return False
+
     # -- sources -----------------------------------------------------------------------
     def index_paths(self, paths: list[Path]) -> None:
         """Add ``paths`` (may be empty) and index incrementally, once the library is open."""
-        self.when_open(lambda: self.indexing.update(paths) if self.indexing else None)
+        self.when_open(lambda: self._index_now(paths))
+
+    def _index_now(self, paths: list[Path]) -> None:
+        if self.indexing is not None and not self.refused():
+            self.indexing.update(paths)
 
     def add_folder(self) -> None:
+        if self.refused():
+            return
         folder = QFileDialog.getExistingDirectory(self._window, "Add a folder of documents")
         if folder:
             self.index_paths([Path(folder)])
 
     def add_files(self) -> None:
+        if self.refused():
+            return
         files, _ = QFileDialog.getOpenFileNames(self._window, "Add documents", "",
                                                 DOCUMENT_FILTER)
         if files:
@@ -97,6 +125,8 @@ class LibraryActions(QObject):
 
     # -- prices and results ------------------------------------------------------------
     def import_prices(self) -> None:
+        if self.refused():
+            return
         path, _ = QFileDialog.getOpenFileName(self._window, "Import price series", "",
                                               "CSV (*.csv)")
         if path:
@@ -106,6 +136,8 @@ class LibraryActions(QObject):
         lib = self.library
         if lib is None:
             self.when_open(lambda: self.import_prices_from(path))
+            return
+        if self.refused():
             return
         handle = self.tasks.run("import prices", lambda _p, _c: lib.import_prices(Path(path)))
         handle.finished.connect(self._prices_imported)
@@ -131,18 +163,24 @@ class LibraryActions(QObject):
     # Only reachable from a shown document, so the library is open.
     def add_entity(self, text: str, etype: str, name: str) -> None:
         assert self.library is not None and self.indexing is not None
+        if self.refused():
+            return
         self.library.add_user_entity(text, etype, name)
         self.messages.info(f"Added “{name}” as a {etype}; updating the library…")
         self.indexing.apply_catalogue()
 
     def add_alias(self, entity_id: str, alias: str) -> None:
         assert self.library is not None and self.indexing is not None
+        if self.refused():
+            return
         self.library.add_alias(entity_id, alias)
         self.messages.info(f"Added alias “{alias}”; updating the library…")
         self.indexing.apply_catalogue()
 
     def hide_entity(self, entity_id: str) -> None:
         assert self.library is not None and self.indexing is not None
+        if self.refused():
+            return
         self.library.hide_entity(entity_id)
         self.messages.info("Entity hidden; updating the library…")
         self.indexing.apply_catalogue()

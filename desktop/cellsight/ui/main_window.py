@@ -112,6 +112,9 @@ class MainWindow(QMainWindow):
         self.documents.set_library(library)
         self.price_data.set_library(library)
         self.search.set_library(library)
+        if library.read_only:
+            # In the banner until another warning replaces it (a refusal repeats it).
+            self.messages.warning(library.read_only_reason)
         # Last: what was asked for while the library opened runs after the search.
         self.library_actions.set_library(library, self.indexing)
 

@@ -43,12 +43,17 @@ def build_menus(window: MainWindow) -> QActionGroup:
     """Fill ``window``'s menu bar; returns the View → Theme choices to keep ticked."""
     bar, acts = window.menuBar(), window.library_actions
     file = bar.addMenu("&File")
-    add_action(file, "&Add folder…", acts.add_folder, QKeySequence("Ctrl+O"))
-    add_action(file, "Add &files…", acts.add_files, QKeySequence("Ctrl+Shift+O"))
-    add_action(file, "&Import prices (CSV)…", window.import_prices)
+    # The entries that write to the library: disabled when it is read-only.
+    writing = acts.writing_actions
+    writing["add_folder"] = add_action(file, "&Add folder…", acts.add_folder,
+                                       QKeySequence("Ctrl+O"))
+    writing["add_files"] = add_action(file, "Add &files…", acts.add_files,
+                                      QKeySequence("Ctrl+Shift+O"))
+    writing["import_prices"] = add_action(file, "&Import prices (CSV)…", window.import_prices)
     add_action(file, "&Export results (CSV)…", window.export_results, QKeySequence("Ctrl+E"))
     file.addSeparator()
-    add_action(file, "&Re-index", lambda: window.index_paths([]), QKeySequence("F5"))
+    writing["reindex"] = add_action(file, "&Re-index", lambda: window.index_paths([]),
+                                    QKeySequence("F5"))
     add_action(file, "&Problems…", acts.show_problems)
     file.addSeparator()
     add_action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")

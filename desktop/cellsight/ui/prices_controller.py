@@ -96,6 +96,9 @@ class PricesController(QObject):
         panel.selection_changed.connect(self.update_markers)
         panel.marker_clicked.connect(self.document_requested)
         panel.import_requested.connect(self.import_requested)
+        if self.library is not None and self.library.read_only:
+            panel.import_action.setEnabled(False)
+            panel.import_action.setToolTip(self.library.read_only_reason)
         panel.exported.connect(lambda path: self.messages.info(f"Saved {path}."))
         panel.export_failed.connect(lambda why: self.messages.warning(why))
         self.dock.setWidget(panel)

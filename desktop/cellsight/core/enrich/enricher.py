@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import QUANTITY, Document, EntitySpan, ParsedDocument, full_text
 from .catalogue import Catalogue, UserChanges
+from .language import detect
 from .matcher import EntityMatcher
 from .quantities import find_quantities
 from .topics import TopicClassifier
@@ -56,4 +57,5 @@ class Enricher:
         topics = self.topics.classify(
             parsed.title, parsed.text, [s for s in spans if s.type != QUANTITY]
         )
-        return Document(id=doc_id, parsed=parsed, entities=tuple(spans), topics=tuple(topics))
+        return Document(id=doc_id, parsed=parsed, entities=tuple(spans), topics=tuple(topics),
+                        language=detect(parsed.title, parsed.text))

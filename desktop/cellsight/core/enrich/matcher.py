@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from ..cjk import fold as cjk_fold
 from ..model import EntitySpan
 from .catalogue import Catalogue, Entity
 
@@ -86,8 +87,9 @@ def canonical(text: str) -> str:
 
 
 def fold_key(alias: str) -> str:
-    """The automaton key of an alias: folded exactly as the searched text is."""
-    return " ".join(canonical(alias).casefold().split())
+    """The automaton key of an alias: folded exactly as the searched text is (寧德時代
+    and 宁德时代 are one key: Chinese is folded to simplified script)."""
+    return cjk_fold(" ".join(canonical(alias).casefold().split()))
 
 
 def fold_text(text: str) -> tuple[str, list[int] | None]:
@@ -99,7 +101,7 @@ def fold_text(text: str) -> tuple[str, list[int] | None]:
     folded = text.casefold()
     breaks = _soft_breaks(text)
     if len(folded) == len(text) and not breaks:
-        return _normalise(folded), None
+        return cjk_fold(_normalise(folded)), None
     pieces: list[str] = []
     offsets: list[int] = []
     i = 0
@@ -114,7 +116,7 @@ def fold_text(text: str) -> tuple[str, list[int] | None]:
         offsets.extend([i] * len(piece))
         i += 1
     offsets.append(n)
-    return _normalise("".join(pieces)), offsets
+    return cjk_fold(_normalise("".join(pieces))), offsets
 
 
 class _WordChars(dict[str, bool]):

@@ -1,10 +1,13 @@
-"""Indexing-time analysis of text fields in one loop instead of a generator chain.
+"""Analysis of text fields: the Whoosh analyzer queries use, and the same analysis in
+one loop for indexing.
 
-Whoosh analyses a field through tokenizer → lowercase → stop → stem generators with
-a Token object per word, which is a third of a document's indexing time. This format
-produces exactly the same terms, positions and weights as ``StemmingAnalyzer`` (a test
-compares them) with one regex pass and a memo of stems. Queries are still analysed by
-Whoosh's analyzer, so both sides keep agreeing.
+The analyzer is Whoosh's tokenizer and lowercase filter followed by ``WordFilter``:
+stop words and one-letter words out, Porter stems, and CJK runs as character grams in
+simplified script (see ``cellsight.core.cjk``). Whoosh runs it as a generator chain with
+a Token object per word, which was a third of a document's indexing time; ``analyse``
+produces exactly the same terms and positions (a test compares them) with one regex
+pass and a memo per spelling. Queries are analysed by the Whoosh analyzer, so both
+sides keep agreeing.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from array import array
 from collections.abc import Iterator
 from typing import Any
 
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.formats import Positions
 from whoosh.lang.porter import stem
+
+from ..cjk import CJK_RUN, fold, has_cjk, index_grams, query_grams
+from ..enrich.language import stemmer
 
 # Whoosh's default token pattern, without its capturing group so findall returns words.
 _TOKENS = re.compile(default_pattern.pattern.replace("(\\.", "(?:\\."), re.UNICODE)
@@ -75,12 +83,30 @@ def postings(value: str, stops: frozenset[str], encode: Any,
             yield (word, len(poslist), len(poslist) * fb, encode(poslist))
 
 
+class LangText(str):
+    """A field value that knows its language: the body of a German article is stemmed
+    as German (``Batterien`` and ``Batterie`` both index as ``batteri``)."""
+
+    __slots__ = ("lang",)
+
+    def __new__(cls, text: str, lang: str) -> LangText:
+        self = super().__new__(cls, text)
+        self.lang = lang
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LangText, (str(self), self.lang))
+
+
 def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
-    """Stemmed word → positions, numbered as Whoosh's StopFilter renumbers them: the
-    first kept word keeps its token index, each later kept word takes the next number."""
+    """Term → positions, numbered as Whoosh's StopFilter renumbers them: the first kept
+    word keeps its token index, each later kept word takes the next number (a CJK run
+    takes one number per character)."""
     poses: dict[str, list[int]] = {}
     pos = -1
-    memo = _token_memo(stops)
+    lang = getattr(value, "lang", "")
+    memo = _token_memo(stops, lang)
+    stem = _stem_for(lang)
     for i, token in enumerate(_TOKENS.findall(value)):
         # One look-up per token as written: lowercasing, the stop and length checks and
         # the stem are done once per distinct spelling, not once per occurrence.
@@ -88,11 +114,23 @@ def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
         if s is None:
             if len(memo) > _STEMS_MAX:
                 memo.clear()
-            word = token.lower()
-            s = memo[token] = False if len(word) < 2 or word in stops else stem_of(word)
+            s = _analyse_token(token.lower(), stops, stem)
+            if type(s) is not tuple or len(token) < 8:
+                memo[token] = s  # a CJK token is mostly a whole clause: rarely seen twice
         if s is False:
             continue
-        pos = i if pos < 0 else pos + 1
+        base = i if pos < 0 else pos + 1
+        if type(s) is tuple:
+            width, grams = s
+            for offset, term, _, _ in grams:
+                got = poses.get(term)
+                if got is None:
+                    poses[term] = [base + offset]
+                else:
+                    got.append(base + offset)
+            pos = base + width - 1
+            continue
+        pos = base
         got = poses.get(s)
         if got is None:
             poses[s] = [pos]
@@ -101,14 +139,120 @@ def analyse(value: str, stops: frozenset[str]) -> dict[str, list[int]]:
     return poses
 
 
-# Per stop list: token as written → its stem, or False for a token the analyzer drops.
-_TOKEN_MEMOS: dict[frozenset[str], dict[str, str | bool]] = {}
+def _analyse_token(word: str, stops: frozenset[str], stem: Any = None
+                   ) -> str | bool | tuple[int, tuple]:  # fmt: skip
+    """A lowercased token's stem, False when it is dropped, or for a token holding CJK
+    characters (width in positions, ((offset, term), ...))."""
+    if not has_cjk(word):
+        return False if len(word) < 2 or word in stops else (stem or stem_of)(word)
+    return _cjk_parts(word, stops, query=False)
 
 
-def _token_memo(stops: frozenset[str]) -> dict[str, str | bool]:
-    memo = _TOKEN_MEMOS.get(stops)
+def _stem_for(lang: str) -> Any:
+    """The stem function for a document's language: Porter for English and unknown."""
+    if not lang:
+        return stem_of
+    snowball = stemmer(lang)
+    return snowball.stemWord if snowball is not None else stem_of
+
+
+def _cjk_parts(word: str, stops: frozenset[str], *, query: bool) -> tuple[int, tuple]:
+    """A token that mixes CJK runs and other letters (电池2023年, CATL宁德时代): each run
+    as grams, each other part as a word of its own. Returns (width in positions,
+    ((position offset, term, character offset, characters), ...))."""
+    word = fold(word)
+    grams: list[tuple[int, str, int, int]] = []
+    at = width = 0
+    for m in CJK_RUN.finditer(word):
+        width = _latin_part(word, at, m.start(), stops, grams, width)
+        run, start = m.group(), m.start()
+        if query:
+            grams += [(width + k, g, start + k, len(g))
+                      for k, g in enumerate(query_grams(run))]  # fmt: skip
+            width += len(query_grams(run))
+        else:
+            grams += [(width + k, g, start + k, len(g)) for k, g in index_grams(run)]
+            width += len(run)
+        at = m.end()
+    width = _latin_part(word, at, len(word), stops, grams, width)
+    return width, tuple(grams)
+
+
+def _latin_part(word: str, lo: int, hi: int, stops: frozenset[str],
+                grams: list[tuple[int, str, int, int]], width: int) -> int:  # fmt: skip
+    part = word[lo:hi]
+    if len(part) >= 2 and part not in stops:
+        grams.append((width, stem_of(part), lo, hi - lo))
+        return width + 1
+    return width
+
+
+class WordFilter(Filter):
+    """Stop words and words under two letters out (positions renumbered as Whoosh's
+    StopFilter does), Porter stems, CJK runs as grams: index grams at index time, the
+    bigram phrase (or the single character) at query time."""
+
+    def __init__(self, stops: frozenset[str]) -> None:
+        self.stops = frozenset(stops)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordFilter) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash(self.stops)
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        stops = self.stops
+        pos: int | None = None
+        for t in tokens:
+            text = t.text
+            if has_cjk(text):
+                width, grams = _cjk_parts(text, stops, query=t.mode == "query")
+                if not width:
+                    continue
+                base = (t.pos if pos is None else pos + 1) if t.positions else 0
+                start = t.startchar if t.chars else 0
+                for offset, term, char, chars in grams:
+                    t.text, t.stopped = term, False
+                    if t.positions:
+                        t.pos = base + offset
+                    if t.chars:
+                        t.startchar = start + char
+                        t.endchar = start + char + chars
+                    yield t
+                if t.positions:
+                    pos = base + width - 1
+                continue
+            if len(text) >= 2 and text not in stops:
+                if t.positions:
+                    if pos is None:
+                        pos = t.pos
+                    else:
+                        pos += 1
+                        t.pos = pos
+                t.stopped = False
+                t.text = stem_of(text)
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
+
+
+def make_analyzer(stops: frozenset[str]) -> CompositeAnalyzer:
+    return CompositeAnalyzer(RegexTokenizer(default_pattern), LowercaseFilter(),
+                             WordFilter(stops))  # fmt: skip
+
+
+# Per stop list and language: token as written → its analysis, or False for a token
+# the analyzer drops.
+_TOKEN_MEMOS: dict[tuple[frozenset[str], str], dict[str, Any]] = {}
+
+
+def _token_memo(stops: frozenset[str], lang: str = "") -> dict[str, Any]:
+    key = (stops, lang if stemmer(lang) is not None else "")
+    memo = _TOKEN_MEMOS.get(key)
     if memo is None:
-        memo = _TOKEN_MEMOS[stops] = {}
+        memo = _TOKEN_MEMOS[key] = {}
     return memo
 
 
@@ -123,23 +267,17 @@ def stem_of(word: str) -> str:
 
 
 def stoplist(analyzer: Any) -> frozenset[str] | None:
-    """The stop words when ``analyzer`` is the plain StemmingAnalyzer, else None."""
+    """The stop words when ``analyzer`` is ``make_analyzer``'s, else None."""
     items = getattr(analyzer, "items", None)
-    if not items or len(items) != 4:
+    if not items or len(items) != 3:
         return None
-    tok, low, stop, stemf = items
+    tok, low, words = items
     if (
-        type(tok).__name__ != "RegexTokenizer"
+        type(tok) is not RegexTokenizer
         or tok.expression.pattern != default_pattern.pattern
         or tok.gaps
-        or type(low).__name__ != "LowercaseFilter"
-        or type(stop).__name__ != "StopFilter"
-        or stop.min != 2
-        or stop.max is not None
-        or not stop.renumber
-        or type(stemf).__name__ != "StemFilter"
-        or stemf.stemfn is not stem
-        or stemf.ignore
+        or type(low) is not LowercaseFilter
+        or type(words) is not WordFilter
     ):
         return None
-    return frozenset(stop.stops)
+    return words.stops

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS
+from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from ..enrich.language import SNOWBALL, name_of
 from ..model import Document
-from .fast_analysis import FastPositions
+from .fast_analysis import FastPositions, LangText, make_analyzer
 
-SCHEMA_VERSION = 7  # 5: no spelling field; 6: FastPositions; 7: positions as int32 arrays
+# 5: no spelling field; 6: FastPositions; 7: positions as int32 arrays; 8: CJK grams in
+# simplified script, multi-token words searched as phrases, language facet, bodies
+# stemmed in their language
+SCHEMA_VERSION = 8
 
 # Facet field -> entity type it is filled from (None: filled specially).
 ENTITY_FACETS: dict[str, str] = {
@@ -26,15 +31,19 @@ ENTITY_FACETS: dict[str, str] = {
     "material": "material",
     "product": "product",
 }
-KEYWORD_FIELDS: tuple[str, ...] = (*ENTITY_FACETS, "topic", "source", "year", "kind", "tag")
+KEYWORD_FIELDS: tuple[str, ...] = (*ENTITY_FACETS, "topic", "source", "year", "kind", "tag",
+                                   "language")
 
 
-def analyzer() -> StemmingAnalyzer:
-    return StemmingAnalyzer()
+def analyzer() -> CompositeAnalyzer:
+    return make_analyzer(frozenset(STOP_WORDS))
 
 
-def _text(ana: StemmingAnalyzer, *, stored: bool = False, field_boost: float = 1.0) -> TEXT:
-    field = TEXT(analyzer=ana, stored=stored, field_boost=field_boost)
+def _text(ana: CompositeAnalyzer, *, stored: bool = False, field_boost: float = 1.0) -> TEXT:
+    # A word that analyses into several terms (宁德时代 → its bigrams, lithium-ion) must
+    # match them adjacent: a phrase, not an AND of terms anywhere in the document.
+    field = TEXT(analyzer=ana, stored=stored, field_boost=field_boost,
+                 multitoken_query="phrase")
     field.format = FastPositions(field_boost=field_boost)  # same postings, a third faster
     return field
 
@@ -70,6 +79,7 @@ def keyword_values(doc: Document) -> dict[str, list[str]]:
     values["year"] = [str(p.date.year)] if p.date else []
     values["kind"] = [p.kind]
     values["tag"] = [_clean(t) for t in (*p.tags, *p.categories)]
+    values["language"] = [name_of(doc.language)] if doc.language else []
     return values
 
 
@@ -78,7 +88,9 @@ def to_fields(doc: Document) -> dict[str, object]:
     fields: dict[str, object] = {
         "id": doc.id,
         "title": p.title,
-        "body": p.text,
+        # The body is stemmed in its own language (fast_analysis); the stored title is
+        # kept a plain string, so it is stemmed as English.
+        "body": LangText(p.text, doc.language) if doc.language in SNOWBALL else p.text,
         "author": p.author or "",
     }
     fields["daynum"] = p.date.toordinal() if p.date else 0

@@ -20,6 +20,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher as WSearcher
 from whoosh.util.times import long_to_datetime
 
+from ..cjk import surface
 from .postings import ArrayCache, SegmentPostings
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so rankings match what it would give
@@ -201,7 +202,11 @@ def _phrase(ctx: Context, q: wq.Phrase) -> Matches:
             docs = seg.cache.get((seg.id, "phrase", *key),
                                  lambda seg=seg: _phrase_docs(seg, q.fieldname, words))  # type: ignore[arg-type] # fmt: skip
             found[docs + offset] = True
+    shown = set(ctx.terms)
     terms = [_term(ctx, q.fieldname, w, q.boost) for w in words]
+    word = surface([w.decode("utf-8", "replace") for w in words if w is not None])
+    if word is not None:  # a CJK word lights up as the word, not as its bigrams
+        ctx.terms = shown | {word}
     both = _combine(ctx, terms, all_needed=True, boost=1.0)
     if found is not None:
         both.mask &= found

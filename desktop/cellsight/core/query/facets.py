@@ -88,8 +88,10 @@ class FacetTable:
         fields: tuple[str, ...],
         cache: dict[tuple[str, str], FieldPostings] | None = None,
         disk: Path | None = None,
+        read_only: bool = False,
     ) -> None:
-        """``disk``: the index folder, where each segment's arrays are kept between runs."""
+        """``disk``: the index folder, where each segment's arrays are kept between runs;
+        ``read_only``: they are loaded from there but neither saved nor pruned."""
         cache = {} if cache is None else cache
         self.ndocs = reader.doc_count_all()
         self.live = np.ones(self.ndocs, dtype=bool)
@@ -112,7 +114,7 @@ class FacetTable:
                 continue
             seg_id = segment.segment_id()
             if any((seg_id, name) not in cache for name in fields):
-                built = segment_postings(leaf, fields, disk)
+                built = segment_postings(leaf, fields, disk, keep=not read_only)
                 cache.update({(seg_id, k): v for k, v in built.items()})
             for name in fields:
                 seen.add((seg_id, name))
@@ -120,7 +122,7 @@ class FacetTable:
         self.fields = {name: _combine(parts[name]) for name in fields}
         for key in [k for k in cache if k not in seen]:
             del cache[key]  # merged-away segments
-        segment_arrays.prune(disk, {k[0] for k in seen})
+        segment_arrays.prune(None if read_only else disk, {k[0] for k in seen})
 
     def field(self, name: str) -> FieldPostings:
         return self.fields[name]
@@ -154,9 +156,10 @@ def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:
 
 
 def segment_postings(
-    leaf: IndexReader, fields: tuple[str, ...], disk: Path | None
+    leaf: IndexReader, fields: tuple[str, ...], disk: Path | None, *, keep: bool = True
 ) -> dict[str, FieldPostings]:
-    """Every keyword field of one segment: from its saved arrays, or built and saved.
+    """Every keyword field of one segment: from its saved arrays, or built and saved
+    (unless not ``keep``: a read-only library).
 
     Saved as six arrays (all fields concatenated): loading hundreds of small arrays
     from one file cost more than the loading itself.
@@ -178,7 +181,7 @@ def segment_postings(
         return out
     out = {name: _build(leaf, name) for name in fields}
     parts = list(out.values())
-    segment_arrays.save(disk, seg_id, "facets", {
+    segment_arrays.save(disk if keep else None, seg_id, "facets", {
         "fields": np.array(fields, dtype=str),
         "ndoc": np.array([len(p.doc) for p in parts], dtype=np.int64),
         "nval": np.array([len(p.values) for p in parts], dtype=np.int64),

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from ..cjk import CJK_RUN, fold, has_cjk
+from ..enrich.language import stemmer
 from ..index.fast_analysis import stem_of
 from ..model import HighlightSpan
 
@@ -41,25 +43,65 @@ def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
     return re.compile(f"{_TOKEN_START}(?:{alternation}){_TOKEN_REST}", re.IGNORECASE)
 
 
-def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+def term_spans(text: str, terms: Iterable[str], languages: tuple[str, ...] = ()
+               ) -> list[tuple[int, int]]:  # fmt: skip
     """Character spans of every token of ``text`` whose analysed form is in ``terms``.
 
     A term ending in ``*`` is a typed prefix and matches any word that starts with it.
+    ``languages``: a word also matches by its stem in these languages (bodies are
+    stemmed in their own language).
     """
     terms = frozenset(t for t in terms if t and t != "*")
     if not terms or not text:
         return []
+    cjk = frozenset(t for t in terms if has_cjk(t))
+    terms -= cjk
+    spans: list[tuple[int, int]] = _cjk_spans(text, cjk) if cjk else []
+    if not terms:
+        return spans
     wanted = {t for t in terms if not t.endswith("*")}
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    spans: list[tuple[int, int]] = []
     lower = text.lower()
     if len(lower) == len(text) and _plain_heads(terms):
         found = _plain_tokens(lower, terms)
     else:
         found = ((m.start(), m.end(), m.group().lower()) for m in _pattern(terms).finditer(text))
-    for start, end, word in found:
-        if (prefixes and word.startswith(prefixes)) or (wanted and stem_of(word) in wanted):
-            spans.append((start, end))
+    stems = [s.stemWord for s in map(stemmer, languages) if s is not None]
+    for token in found:
+        for start, end, word in _latin_parts(*token):
+            if (prefixes and word.startswith(prefixes)) or (wanted and stem_of(word) in wanted):
+                spans.append((start, end))
+            elif stems and wanted and any(st(word) in wanted for st in stems):
+                spans.append((start, end))
+    return sorted(spans) if cjk else spans
+
+
+def _latin_parts(start: int, end: int, word: str) -> list[tuple[int, int, str]]:
+    """A token as the index splits it: the letters around its CJK runs are words of
+    their own (CATL宁德时代 holds the word "catl")."""
+    if not has_cjk(word):
+        return [(start, end, word)]
+    parts, at = [], 0
+    for m in (*CJK_RUN.finditer(word), None):
+        lo, hi = at, m.start() if m is not None else len(word)
+        if hi > lo:
+            parts.append((start + lo, start + hi, word[lo:hi]))
+        if m is not None:
+            at = m.end()
+    return parts
+
+
+def _cjk_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Every occurrence of the CJK words in ``text``, in either script. A query word is
+    searched as the phrase of its bigrams, which matches exactly where the word occurs
+    as written (folded to simplified script, which keeps every offset)."""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        at = folded.find(term)
+        while at != -1:
+            spans.append((at, at + len(term)))
+            at = folded.find(term, at + 1)
     return spans
 
 
@@ -103,12 +145,13 @@ def _plain_tokens(lower: str, terms: frozenset[str]) -> list[tuple[int, int, str
     return out
 
 
-def highlight_spans(text: str, terms: Iterable[str]) -> list[HighlightSpan]:
-    return [HighlightSpan(s, e, "term") for s, e in term_spans(text, terms)]
+def highlight_spans(text: str, terms: Iterable[str], languages: tuple[str, ...] = ()
+                    ) -> list[HighlightSpan]:  # fmt: skip
+    return [HighlightSpan(s, e, "term") for s, e in term_spans(text, terms, languages)]
 
 
 def snippet(
-    text: str, terms: Iterable[str], *, width: int = 220
+    text: str, terms: Iterable[str], *, width: int = 220, languages: tuple[str, ...] = ()
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The window of ``text`` with the most distinct query terms, with their offsets.
 
@@ -117,7 +160,7 @@ def snippet(
     """
     flat = " ".join(text.split())
     wanted = frozenset(terms)
-    spans = term_spans(flat, wanted)
+    spans = term_spans(flat, wanted, languages)
     if not spans:
         cut = _cut(flat, 0, width)
         return cut[0], ()

@@ -21,8 +21,11 @@ from whoosh.qparser import (
     QueryParser,
 )
 
+from ..cjk import has_cjk
 from ..errors import QueryError
-from ..index.schema import KEYWORD_FIELDS
+from ..index.fast_analysis import stoplist
+from ..index.schema import ENTITY_FACETS, KEYWORD_FIELDS
+from .names import ENTITY_BOOST, NameLookup, expand
 
 FIELD_ALIASES: dict[str, list[str]] = {
     "company": ["companies", "co"],
@@ -36,6 +39,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "source": ["site", "publisher"],
     "kind": ["type", "format"],
     "tag": ["tags", "category"],
+    "language": ["lang"],
     "body": ["text", "content"],
 }
 SEARCHABLE = ("title", "body", "author", "date", "year", *KEYWORD_FIELDS)
@@ -78,19 +82,34 @@ def check_syntax(text: str) -> None:
 class QueryBuilder:
     def __init__(self, schema: Schema) -> None:
         self.parser = QueryParser("body", schema, group=_and_group())
+        self.stops = stoplist(schema["body"].analyzer) or frozenset()
         self.parser.add_plugin(MultifieldPlugin(["title", "body"]))
         self.parser.add_plugin(FuzzyTermPlugin())
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
 
     def parse(self, text: str, resolve: Resolver, *, typing: bool = False) -> wq.Query:
+        return self.parse_with_names(text, resolve, typing=typing)[0]
+
+    def parse_with_names(
+        self, text: str, resolve: Resolver, *, typing: bool = False,
+        names: NameLookup | None = None,
+    ) -> tuple[wq.Query, tuple[str, ...]]:
         """Parse a non-browse query; keyword-field values are resolved to stored case.
 
         ``typing``: the last word is still being typed, so it also matches as a prefix.
+        ``names``: words that name catalogue entities also find the entity (names.py);
+        returned with the query are the entity names' terms to highlight.
         """
         check_syntax(text)
+        extra: tuple[str, ...] = ()
+        if names is not None:
+            text, extra = expand(text, names)
         if typing:
-            text = _LAST_WORD.sub(r"(\1 OR \1*)", text)
+            # A CJK word needs no prefix form: its bigram phrase already matches every
+            # longer word it begins (宁德时 finds 宁德时代).
+            text = _LAST_WORD.sub(lambda m: m.group() if has_cjk(m.group())
+                                  else f"({m.group(1)} OR {m.group(1)}*)", text)
         # Field names are case-insensitive for people; Whoosh's are not.
         text = _FIELD_RE.sub(lambda m: m.group(1).lower() + ":", text)
         text = _YEAR_ONLY.sub(r"date:[\1-01-01 to \1-12-31]", text)
@@ -99,14 +118,32 @@ class QueryBuilder:
         except Exception as exc:
             raise QueryError(f"Could not understand the query: {exc}") from exc
         q = _resolve_keywords(q, resolve)
+        if extra:
+            q = _boost_names(q)
         if q is wq.NullQuery or type(q).__name__ == "_NullQuery":
             # The analyser drops one-letter words; while typing, treat one as a prefix
             # ("l" → l*) instead of answering the first keystroke with an error.
             word = text.strip().lower()
             if word.isalnum():
-                return wq.Or([wq.Prefix("title", word), wq.Prefix("body", word)])
+                return wq.Or([wq.Prefix("title", word), wq.Prefix("body", word)]), extra
             raise QueryError("The query has no words to search for.")
-        return q
+        return q, extra
+
+
+def _boost_names(q: wq.Query) -> wq.Query:
+    """Entity clauses added for a name (names.expand) score below the typed word."""
+    if isinstance(q, wq.Or):
+        subs = [_boost_names(s) for s in q.subqueries]
+        words = [s for s in subs if not (isinstance(s, wq.Term) and s.fieldname in ENTITY_FACETS)]
+        if words and len(words) < len(subs):
+            subs = [wq.Term(s.fieldname, s.text, boost=ENTITY_BOOST) if s not in words else s
+                    for s in subs]  # fmt: skip
+        return q.__class__(subs, boost=q.boost)
+    if isinstance(q, wq.CompoundQuery):
+        return q.__class__([_boost_names(s) for s in q.subqueries], boost=q.boost)
+    if isinstance(q, wq.Not):
+        return wq.Not(_boost_names(q.query))
+    return q
 
 
 def _and_group():  # type: ignore[no-untyped-def]
@@ -125,7 +162,7 @@ def _resolve_keywords(q: wq.Query, resolve: Resolver) -> wq.Query:
     if isinstance(q, wq.Phrase) and q.fieldname in KEYWORD_FIELDS:
         raw = " ".join(str(w) for w in q.words)
         stored = resolve(q.fieldname, raw)
-        return wq.Term(q.fieldname, stored if stored is not None else raw)
+        return wq.Term(q.fieldname, stored if stored is not None else raw, boost=q.boost)
     if isinstance(q, wq.Not):
         return wq.Not(_resolve_keywords(q.query, resolve))
     if isinstance(q, wq.CompoundQuery):

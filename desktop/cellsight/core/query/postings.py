@@ -36,9 +36,11 @@ MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to pe
 class ArrayCache:
     """Least-recently-used arrays with a byte budget, keyed by segment and term."""
 
-    def __init__(self, budget_bytes: int = 96 << 20, disk: Path | None = None) -> None:
+    def __init__(self, budget_bytes: int = 96 << 20, disk: Path | None = None,
+                 read_only: bool = False) -> None:  # fmt: skip
         self.budget = budget_bytes
         self.disk = disk  # where per-segment columns are kept between runs
+        self.read_only = read_only  # columns are loaded from ``disk`` but not saved there
         self.used = 0
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
@@ -175,7 +177,8 @@ class SegmentPostings:
                 return np.zeros(self.ndocs, dtype=dtype)
             reader = self.leaf.column_reader(field, translate=False)
             out = numeric_column(reader, self.ndocs, dtype)
-            segment_arrays.save(self.cache.disk, self.id, "columns", {field: out})
+            if not self.cache.read_only:
+                segment_arrays.save(self.cache.disk, self.id, "columns", {field: out})
             return out
 
         return self.cache.get((self.id, "col", field), build)  # type: ignore[no-any-return]

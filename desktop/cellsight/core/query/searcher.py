@@ -18,6 +18,7 @@ from whoosh import query as wq
 from whoosh.classify import Expander
 from whoosh.searching import Searcher as WSearcher
 
+from ..cjk import surface
 from ..errors import QueryError
 from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
@@ -26,13 +27,15 @@ from ..store import DocumentStore
 from .engine import Context, evaluate, top
 from .facets import FacetTable
 from .highlight import snippet
+from .languages import present, widen
+from .names import NameLookup
 from .parser import QueryBuilder, is_browse
 from .postings import ArrayCache
 from .suggest import FIELD, suggest
 
 log = logging.getLogger("cellsight.search")
 FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
-                "product", "source", "year")
+                "product", "source", "year", "language")
 AliasLookup = Callable[[str, str], str | None]
 
 
@@ -77,14 +80,17 @@ class Searcher:
         index: IndexStore,
         store: DocumentStore,
         alias_lookup: AliasLookup | None = None,
+        names: NameLookup | None = None,
     ) -> None:
         self.index = index
         self.store = store
         self.builder = QueryBuilder(index.index.schema)
         self._alias_lookup = alias_lookup
+        self._names = names
         self._gen: _Generation | None = None
         self._segment_cache: dict[tuple[str, str], object] = {}
-        self._postings = ArrayCache(disk=index.folder)
+        # A read-only library's arrays are loaded if it kept them, never saved.
+        self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
         self._lock = threading.RLock()
 
@@ -99,7 +105,7 @@ class Searcher:
                     self._gen.searcher.close()
                 s = self.index.take_searcher() or self.index.index.searcher()
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
-                                   disk=self.index.folder)
+                                   disk=self.index.folder, read_only=self.index.read_only)
                 self._postings.retain({k[0] for k in self._segment_cache})
                 self._gen = _Generation(number, s, table)
             return self._gen
@@ -140,11 +146,14 @@ class Searcher:
             # Parse against this same generation: a second _current() here closed the
             # searcher in use when another process committed in between (ReaderClosed,
             # reliability tests).
-            q: wq.Query = (
-                wq.Every()
-                if browse
-                else self.builder.parse(req.query, self._resolver(gen), typing=req.typing)
-            )
+            q: wq.Query = wq.Every()
+            named: tuple[str, ...] = ()
+            languages: tuple[str, ...] = ()
+            if not browse:
+                q, named = self.builder.parse_with_names(
+                    req.query, self._resolver(gen), typing=req.typing, names=self._names)
+                languages = self._languages(gen)
+                q = widen(q, req.query, languages, self.builder.stops)
             s = gen.searcher
             table = gen.facets
 
@@ -179,8 +188,8 @@ class Searcher:
             days = ctx.column("daynum") if browse or req.sort == "date" else None
             best = top(scores, final, req.offset + req.limit, days)[req.offset :]
             hits = [(s.stored_fields(int(n))["id"], float(scores[n])) for n in best]
-            terms = tuple(sorted(ctx.terms))
-            out_hits = tuple(self._hit(h_id, score, terms) for h_id, score in hits)
+            terms = tuple(sorted(ctx.terms | set(named)))
+            out_hits = tuple(self._hit(h_id, score, terms, languages) for h_id, score in hits)
             suggestion = None
             if not browse and total < 3:
                 key = (gen.number, req.query)
@@ -201,11 +210,16 @@ class Searcher:
             elapsed_ms=(time.perf_counter() - t0) * 1000,
         )
 
-    def _hit(self, doc_id: str, score: float, terms: tuple[str, ...]) -> Hit:
+    def _languages(self, gen: _Generation) -> tuple[str, ...]:
+        postings = gen.facets.fields.get("language")
+        return present(postings.values) if postings is not None else ()
+
+    def _hit(self, doc_id: str, score: float, terms: tuple[str, ...],
+             languages: tuple[str, ...] = ()) -> Hit:  # fmt: skip
         row = self.store.hit_row(doc_id)
         if row is None:  # index ahead of store after a crash; next index run fixes it
             return Hit(doc_id, "(missing document)", None, None, None, score, "", (), (), ())
-        snip, spans = snippet(row.text, terms)
+        snip, spans = snippet(row.text, terms, languages=languages)
         return Hit(
             id=row.id, title=row.title, date=row.date, source=row.source, author=row.author,
             score=score, snippet=snip, snippet_spans=spans, topics=row.topics,
@@ -251,11 +265,14 @@ class Searcher:
         if is_browse(text):
             return ()
         try:
-            q = self.parse(text)
+            with self._lock:
+                gen = self._current()
+                q, named = self.builder.parse_with_names(text, self._resolver(gen),
+                                                         names=self._names)  # fmt: skip
+                q = widen(q, text, self._languages(gen), self.builder.stops)
+                return tuple(sorted({*_terms(q, gen.searcher), *named}))
         except QueryError:
             return ()
-        with self._lock:
-            return _terms(q, self._current().searcher)
 
 
 def _one_character(text: str) -> bool:
@@ -288,7 +305,9 @@ def _terms(q: wq.Query, s: WSearcher) -> tuple[str, ...]:
         if isinstance(node, wq.Term) and node.fieldname in ("title", "body"):
             found.add(_text(node.text))
         elif isinstance(node, wq.Phrase) and node.fieldname in ("title", "body"):
-            found.update(_text(w) for w in node.words)
+            words = [_text(w) for w in node.words]
+            word = surface(words)  # a CJK word, searched as its bigrams
+            found.update([word] if word is not None else words)
         for child in node.children():
             walk(child)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.searching import Searcher as WSearcher
 
+from ..cjk import has_cjk
 from ..index.fast_analysis import stem_of
 from .highlight import term_spans
 
@@ -32,7 +33,9 @@ def suggest(
     corrector = s.corrector(FIELD)
     edits: list[tuple[int, int, str]] = []
     for fieldname, term in sorted({(f, _str(t)) for f, t in q.iter_all_terms()}):
-        if fieldname != FIELD or reader.doc_frequency(FIELD, term):
+        if fieldname != FIELD or reader.doc_frequency(FIELD, term) or has_cjk(term):
+            # A CJK word is found wherever it is written (bigrams); a correction for one
+            # would glue a neighbour's character to it (宁德时代表示).
             continue
         typed = term
         found = corrector.suggest(typed, limit=1, maxdist=2, prefix=1)

@@ -22,7 +22,7 @@ TOP_N = 8
 LABELS = {
     "company": "Company", "topic": "Topic", "person": "Person", "place": "Place",
     "organisation": "Organisation", "policy": "Policy", "material": "Material",
-    "product": "Product", "source": "Source", "year": "Year",
+    "product": "Product", "source": "Source", "year": "Year", "language": "Language",
 }
 
 

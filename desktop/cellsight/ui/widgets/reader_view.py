@@ -92,6 +92,7 @@ class ReaderView(QWidget):
         self._context: tuple[MarketContext, ...] = ()
         self._hidden_types: set[str] = set()
         self._choices: list[tuple[str, str, str]] = []
+        self._not_editable = ""  # why the catalogue cannot be edited ("" when it can)
         self._alias_lookup: Callable[[str], tuple[str, ...]] = no_aliases
         self._open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.dialog: EntityDialog | None = None
@@ -216,6 +217,11 @@ class ReaderView(QWidget):
         """Existing entities as (id, name, type), offered by "Add as alias of…"."""
         self._choices = list(choices)
 
+    def set_catalogue_editable(self, editable: bool, why: str = "") -> None:
+        """Whether the menu offers catalogue edits; ``why`` is shown where it does not
+        (a read-only library)."""
+        self._not_editable = "" if editable else (why or "The catalogue cannot be edited.")
+
     def set_alias_lookup(self, lookup: Callable[[str], tuple[str, ...]] | None) -> None:
         self._alias_lookup = lookup or no_aliases
 
@@ -338,6 +344,7 @@ class ReaderView(QWidget):
     def context_menu(self, pos: QPoint) -> QMenu:
         """The body's menu at ``pos`` (viewport coordinates)."""
         menu = QMenu(self)
+        menu.setToolTipsVisible(True)
         text = self.selected_text()
         copy = menu.addAction("Copy", self.browser.copy)
         copy.setEnabled(bool(text))
@@ -345,16 +352,25 @@ class ReaderView(QWidget):
         name = " ".join(text.split())
         if name and len(name) <= _MAX_SELECTION and _PARAGRAPH_SEPARATOR not in text:
             menu.addSeparator()
-            menu.addAction("Add as entity…", lambda: self.request_add_entity(name))
+            add = menu.addAction("Add as entity…", lambda: self.request_add_entity(name))
             alias = menu.addAction("Add as alias of…", lambda: self.request_add_alias(name))
             alias.setEnabled(bool(self._choices))
+            self._editing(add, alias)
         span = self._span(self.browser.anchorAt(pos))
         if span is not None and span.type in ENTITY_TYPES:
             menu.addSeparator()
             hide = QAction(f"Hide this entity ({span.name})", menu)
             hide.triggered.connect(lambda: self.hide_entity_requested.emit(span.entity_id))
             menu.addAction(hide)
+            self._editing(hide)
         return menu
+
+    def _editing(self, *actions: QAction) -> None:
+        """Catalogue edits stay in the menu, greyed with the reason, when not allowed."""
+        if self._not_editable:
+            for action in actions:
+                action.setEnabled(False)
+                action.setToolTip(self._not_editable)
 
     def _show_context_menu(self, pos: QPoint) -> None:
         menu = self.context_menu(pos)
