@@ -21,9 +21,10 @@ from ..errors import CellsightError, IngestError
 from ..model import ParsedDocument
 from .encoding import BinaryDataError, clean_text, decode_bytes, looks_binary
 from .html_body import soup_paragraphs, trafilatura_paragraphs
-from .html_meta import PageMeta, extract_meta
+from .html_meta import PageMeta, byline_lines, extract_meta
 from .registry import register
 from .text import derive_title
+from .text_meta import stated_meta
 
 log = logging.getLogger("cellsight.ingest.html")
 
@@ -70,6 +71,11 @@ class HtmlReader:
         nuxt = _nuxt_documents(path, page, meta.url)
         if nuxt:
             return nuxt
+        if meta.date is None or meta.author is None:
+            # The page's tags are silent: read the byline and dateline under its headline.
+            stated = stated_meta(byline_lines(soup))
+            meta.date = meta.date or stated.date
+            meta.author = meta.author or stated.author
         paragraphs = extract_paragraphs(page, soup)
         if not paragraphs and meta.article_body:
             lines = (" ".join(x.split()) for x in meta.article_body.split("\n"))

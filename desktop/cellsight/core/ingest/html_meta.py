@@ -53,6 +53,7 @@ _DATE_KEYS = (
 )
 _AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _SOURCE_KEYS = ("og:site_name", "application-name", "dc.publisher", "publisher", "source")
+_BY_PREFIX = re.compile(r"^\s*(?:by|von)\s+", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[_|｜]\s*")
 
 
@@ -100,7 +101,26 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
         meta.source = host.removeprefix("www.") or None
     if meta.title:
         meta.title = strip_site_suffix(meta.title, meta.source)
+    if meta.author:
+        meta.author = _BY_PREFIX.sub("", meta.author).strip() or None
     return meta
+
+
+def byline_lines(soup: BeautifulSoup, limit: int = 60) -> list[str]:
+    """The headline and the strings that follow it: where a byline or dateline stands.
+
+    For pages whose meta tags and JSON-LD name no author or date; bounded, as the
+    byline sits within a few lines of the headline."""
+    h1 = soup.find("h1")
+    if not isinstance(h1, Tag):
+        return []
+    lines = [" ".join(h1.get_text(" ").split())]
+    for text in h1.find_all_next(string=True, limit=limit):
+        parent = text.parent.name if text.parent is not None else ""
+        line = " ".join(str(text).split())
+        if line and parent not in ("script", "style", "noscript", "template") and line != lines[0]:
+            lines.append(line)
+    return lines
 
 
 def strip_site_suffix(title: str, source: str | None) -> str:

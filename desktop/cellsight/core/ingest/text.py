@@ -1,9 +1,10 @@
 """Plain-text and Markdown articles.
 
-A saved text article states nothing but its words, so the reader only finds a
-title (a headline line, or the first sentence cut short and flagged as derived)
-and paragraphs. Metadata comes only from what the file or a ``.meta.json``
-sidecar states; nothing is guessed.
+A saved text article states its metadata in a header block, front matter or a
+``.meta.json`` sidecar, and those come first. Otherwise the clipping's own words
+are read (text_meta): the headline under the page furniture, the byline and the
+dateline beside it. Failing a headline, the first sentence is cut short and
+flagged as derived. Nothing is guessed from the file's name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..scan import sidecar_for
 from .dates import parse_date
 from .encoding import BinaryDataError, clean_text, decode_bytes, looks_binary
 from .registry import register
+from .text_meta import stated_meta
 
 TEXT_SUFFIXES = {".txt": 40, ".text": 40, ".md": 45, ".markdown": 45}
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -97,11 +99,18 @@ def build_document(
         raise IngestError(str(path), "no text (the file holds only whitespace)")
     title = meta.get("title", "").strip()
     derived = False
+    # What the header, front matter or sidecar states comes first; what the words
+    # of the clipping state (its headline, byline, dateline) fills the gaps.
+    stated = stated_meta(paragraphs)
     if title:
         if paragraphs[0].strip() == title and len(paragraphs) > 1:
             paragraphs = paragraphs[1:]
     elif heading_title is not None and len(paragraphs) > 1:
         title, paragraphs = heading_title, paragraphs[1:]
+    elif stated.title is not None and len(paragraphs) > 1:
+        title = stated.title
+        if stated.title_index == 0:
+            paragraphs = paragraphs[1:]
     elif is_headline(paragraphs[0]) and len(paragraphs) > 1:
         title, paragraphs = paragraphs[0], paragraphs[1:]
     else:
@@ -112,9 +121,9 @@ def build_document(
         title=title,
         text="\n\n".join(paragraphs),
         title_derived=derived,
-        date=parse_date(meta.get("date")),
-        source=meta.get("source") or None,
-        author=meta.get("author") or None,
+        date=parse_date(meta.get("date")) or stated.date,
+        source=meta.get("source") or stated.source,
+        author=meta.get("author") or stated.author,
         url=meta.get("url") or None,
     )
 
