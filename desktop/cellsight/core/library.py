@@ -30,7 +30,7 @@ from .paths import seeds_dir
 from .prices_view import MarketContext, NewsMarker, PriceBook, build_price_book, news_markers
 from .progress import CancelToken, ProgressSink, null_sink
 from .query.highlight import highlight_spans
-from .query.names import Named, NameLookup, lookup_in, name_table
+from .query.names import Named, NameLookup, name_table
 from .query.searcher import Searcher
 from .store import DocumentStore
 from .store_checks import Damage
@@ -83,7 +83,8 @@ class Library:
         self._price_book: tuple[tuple[int, int], PriceBook] | None = None
         self._enricher_lock = threading.Lock()
         self._alias_table: tuple[Enricher, dict[tuple[str, str], str]] | None = None
-        self._name_table: tuple[Enricher, NameLookup] | None = None
+        self._name_table: tuple[int, NameLookup] | None = None
+        self._catalogue_version = 0  # bumped by every catalogue change
         if not self._store_damage and self._store_lost():
             # documents.sqlite deleted or emptied: the index points at nothing, and every
             # hit showed as "(missing document)" (reliability tests).
@@ -307,6 +308,7 @@ class Library:
     ) -> int:
         """Re-enrich every stored document with the current catalogue."""
         self._enricher = None
+        self._catalogue_version += 1
         with self._writing(), WriteLock(self.folder):
             return self._indexer().reenrich(self.enricher(), progress=progress, cancel=cancel)
 
@@ -314,6 +316,7 @@ class Library:
         with self._writing():
             self.user.add_entity(entity)
         self._enricher = None
+        self._catalogue_version += 1
 
     def add_user_entity(self, surface: str, etype: str, name: str) -> Entity:
         """Add what the user selected in an article as a new entity; returns it."""
@@ -329,11 +332,13 @@ class Library:
         with self._writing():
             self.user.add_alias(entity_id, alias)
         self._enricher = None
+        self._catalogue_version += 1
 
     def hide_entity(self, entity_id: str) -> None:
         with self._writing():
             self.user.hide_entity(entity_id)
         self._enricher = None
+        self._catalogue_version += 1
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -344,17 +349,22 @@ class Library:
         return self._searcher
 
     def _name_lookup(self, word: str) -> tuple[Named, ...]:
-        """Entities a query word names, in any of their names (names across languages)."""
-        enricher = self.enricher()
-        table = self._name_table
-        if table is None or table[0] is not enricher:
+        """Entities a query word names, in any of their names (names across languages).
+
+        From the catalogue alone: building the enricher (its matcher) for this cost the
+        first search 120 ms."""
+        cached = self._name_table
+        if cached is None or cached[0] != self._catalogue_version:
+            enricher = self._enricher
+            cat = enricher.catalogue if enricher is not None else Catalogue.load(
+                user=self.user.changes())
             facet_of = {etype: field for field, etype in ENTITY_FACETS.items()}
             # The name as the facet stores it (index.schema drops commas).
             rows = [(facet_of[e.type], e.name.replace(",", " ").strip(), tuple(e.aliases),
-                     tuple(e.exact)) for e in enricher.catalogue.entities
+                     tuple(e.exact)) for e in cat.entities
                     if e.type in facet_of and '"' not in e.name]  # fmt: skip
-            table = self._name_table = (enricher, lookup_in(name_table(rows)))
-        return table[1](word)
+            cached = self._name_table = (self._catalogue_version, name_table(rows))
+        return cached[1](word)
 
     def _alias_lookup(self, field: str, typed: str) -> str | None:
         """``company:"Contemporary Amperex"`` finds CATL: aliases resolve to names."""

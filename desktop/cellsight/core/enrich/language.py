@@ -29,7 +29,7 @@ SNOWBALL = {
     "nl": "dutch", "ru": "russian", "sv": "swedish", "da": "danish", "no": "norwegian",
     "fi": "finnish", "tr": "turkish", "hu": "hungarian", "id": "indonesian",
 }  # fmt: skip
-SAMPLE_CHARS = 1500
+SAMPLE_CHARS = 600  # a paragraph decides it; 1,500 characters cost 0.8 ms a document
 _lock = threading.Lock()
 
 

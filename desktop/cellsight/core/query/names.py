@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..cjk import CJK_RUN, fold, has_cjk
 
@@ -89,36 +90,52 @@ def highlight_forms(names: Iterable[str], analyse: Callable[[str], list[str]]) -
 
 def name_table(
     entities: Iterable[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
-) -> dict[str, tuple[tuple[Named, str | None], ...]]:
-    """Folded one-word name → the entities it names, each with the exact spelling it
-    requires (an alias the catalogue marks case-exact, such as "LI") or None.
+) -> NameLookup:
+    """A lookup from a typed word to the entities it names, in any of their names.
 
-    ``entities``: (facet field, canonical name, aliases, case-exact aliases).
+    ``entities``: (facet field, canonical name, aliases, case-exact aliases). A case-exact
+    alias (such as "LI") names its entity only when typed with that case. Building it
+    is a few milliseconds; each entity's highlight forms are analysed when it is first
+    looked up (analysing them all took 60 ms before the first search).
     """
-    from ..index.schema import analyzer
-
-    ana = analyzer()
-
-    def analyse(name: str) -> list[str]:
-        return [t.text for t in ana(name, mode="query")]
-
-    table: dict[str, list[tuple[Named, str | None]]] = {}
+    table: dict[str, list[tuple[int, str | None]]] = {}
+    rows: list[tuple[str, str, tuple[str, ...]]] = []
     for field, name, aliases, exact in entities:
         names = (name, *aliases)
-        named = Named(field, name, highlight_forms(names, analyse))
+        row = len(rows)
+        rows.append((field, name, names))
         for form in names:
             if len(form.split()) != 1 or not _PIECE.fullmatch(form):
                 continue  # a phrase or a symbol: nobody types it as one bare word
-            entry = (named, form if form in exact else None)
             got = table.setdefault(name_key(form), [])
-            if all(e[0] != named for e in got):
-                got.append(entry)
-    return {k: tuple(v) for k, v in table.items()}
+            if all(r != row for r, _ in got):
+                got.append((row, form if form in exact else None))
+    made: dict[int, Named] = {}
 
+    def named(row: int) -> Named:
+        got = made.get(row)
+        if got is None:
+            field, name, names = rows[row]
+            got = made[row] = Named(field, name, highlight_forms(names, _analyse))
+        return got
 
-def lookup_in(table: dict[str, tuple[tuple[Named, str | None], ...]]) -> NameLookup:
     def lookup(word: str) -> tuple[Named, ...]:
         found = table.get(name_key(word), ())
-        return tuple(n for n, exact in found if exact is None or exact == word)
+        return tuple(named(r) for r, exact in found if exact is None or exact == word)
 
     return lookup
+
+
+def _analyse(name: str) -> list[str]:
+    from ..index.schema import analyzer
+
+    return [t.text for t in _query_analyzer(analyzer)(name, mode="query")]
+
+
+_ANALYZER: list[object] = []
+
+
+def _query_analyzer(make: Callable[[], object]) -> Any:
+    if not _ANALYZER:
+        _ANALYZER.append(make())
+    return _ANALYZER[0]
