@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e package bench bench-smoke clean sysdeps-run sysdeps-test
+.PHONY: run test lint unit e2e package bench bench-smoke clean sysdeps-run sysdeps-test sysdeps-bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,10 @@ unit: $(STAMP)
 
 test: sysdeps-test $(STAMP) lint unit
 
-bench: $(STAMP)
+sysdeps-bench:
+	sh packaging/sysdeps.sh bench
+
+bench: sysdeps-bench $(STAMP)
 	$(PY) -m compileall -q desktop
 	$(PY) benchmarks/run.py --sizes 1000,10000,50000 --recoll
 

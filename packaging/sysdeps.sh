@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the system libraries Qt needs (and the tools the tests use) when missing.
-# Usage: packaging/sysdeps.sh run|test     — needs root (or sudo) only if something is missing.
+# Usage: packaging/sysdeps.sh run|test|bench     — needs root (or sudo) only if something is missing.
 set -eu
 run_pkgs="libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 \
 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxrender1 libxi6 fonts-dejavu-core \
 fonts-wqy-microhei"
 test_pkgs="xvfb xauth dpkg-dev desktop-file-utils appstream fakeroot binutils"
+bench_pkgs="recollcmd python3-recoll"  # Recoll, measured beside Cellsight in the same run
 want="$run_pkgs"
 [ "${1:-run}" = "test" ] && want="$run_pkgs $test_pkgs"
+[ "${1:-run}" = "bench" ] && want="$run_pkgs $test_pkgs $bench_pkgs"
 command -v dpkg-query >/dev/null 2>&1 || { echo "sysdeps: not a Debian/Ubuntu system; install Qt's libraries yourself" >&2; exit 0; }
 missing=""
 for p in $want; do
