@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import random
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from cellsight.core import pipeline
-from cellsight.core.bulk import MAX_JOB, TAIL_JOB, job_sizes
+from cellsight.core.bulk import MAX_JOB, TAIL_JOB, BulkBuild, job_sizes
 from cellsight.core.index.segments import SMALL_PILE
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
@@ -106,16 +105,22 @@ def test_bulk_updates_replace_and_prune(tmp_path: Path, small_bulk: None) -> Non
         assert lib.update().unchanged == 51
 
 
-def test_cancelled_bulk_run_keeps_a_consistent_library(tmp_path: Path,
-                                                       small_bulk: None) -> None:
+def test_cancelled_bulk_run_keeps_a_consistent_library(
+        tmp_path: Path, small_bulk: None, monkeypatch: pytest.MonkeyPatch) -> None:
     _corpus(tmp_path / "src", 400)
     cancel = CancelToken()
-    seen = threading.Event()
+    real_commit = BulkBuild._commit
+
+    def commit_then_cancel(self: BulkBuild, res: object, out: object) -> None:
+        # Cancel once the first job is committed: whatever the machine's pace, the
+        # rest is not committed (it was racy when Cancel came from the first progress).
+        real_commit(self, res, out)  # type: ignore[arg-type]
+        cancel.cancel()
+
+    monkeypatch.setattr(BulkBuild, "_commit", commit_then_cancel)
 
     def progress(p: Progress) -> None:
-        if p.done > 0 and not seen.is_set():
-            seen.set()
-            cancel.cancel()
+        pass
 
     with Library(tmp_path / "lib") as lib:
         first = lib.update([tmp_path / "src"], progress=progress, cancel=cancel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from cellsight.core import pipeline
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest, SearchResult
 from cellsight.ui.main_window import MainWindow
@@ -163,7 +165,8 @@ def test_ctrl_f_opens_find_in_the_reader(qtbot, env) -> None:  # type: ignore[no
     assert window.reader.find_bar.isVisible()
 
 
-def test_indexing_a_folder_reports_progress_and_can_be_cancelled(qtbot, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_indexing_a_folder_reports_progress_and_can_be_cancelled(  # type: ignore[no-untyped-def]
+        qtbot, env, tmp_path, monkeypatch) -> None:
     lib, settings, _ = env
     window = make_window(qtbot, lib, settings)
     more = tmp_path / "more"
@@ -182,15 +185,36 @@ def test_indexing_a_folder_reports_progress_and_can_be_cancelled(qtbot, env, tmp
         window.search.set_query("sodium")
     assert res.args[0].total == 60
 
-    # Cancel: a second batch stops early, and what was done stays searchable.
+    # Cancel: a second batch stops early, and what was done stays searchable. The run is
+    # held at its sixth file until the window has asked it to stop, so the Cancel lands
+    # inside the work however fast the machine is (a 400-file run once finished before
+    # a Cancel sent at the fifth file's progress arrived).
     slow = tmp_path / "slow"
     slow.mkdir()
     for i in range(400):
         (slow / f"m{i}.txt").write_text(f"Graphite memo {i}\n\nNatural graphite supply {i}.\n")
-    window.indexing.progress.connect(lambda p: window.indexing.cancel() if p.done >= 5 else None)
+    asked = threading.Event()
+    calls = [0]
+    real = pipeline.process_file
+
+    def held(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        if calls[0] == 6:
+            assert asked.wait(120), "the window never asked the run to stop"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process_file", held)
+    monkeypatch.setattr(pipeline, "BULK_MIN", 10**9)  # in this process, where it is held
+
+    def cancel_at_five(p: object) -> None:
+        if getattr(p, "done", 0) >= 5 and not asked.is_set():
+            window.indexing.cancel()
+            asked.set()
+
+    window.indexing.progress.connect(cancel_at_five)
     with qtbot.waitSignal(window.indexing.cancelled, timeout=120_000):
         window.indexing.update([slow])
-    assert lib.search("graphite memo").total < 400
+    assert 5 <= lib.search("graphite memo").total < 400
 
 
 def test_settings_are_restored(qtbot, env) -> None:  # type: ignore[no-untyped-def]

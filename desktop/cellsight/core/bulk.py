@@ -157,7 +157,12 @@ class BulkBuild:
                             for f in pending:
                                 f.cancel()
                         for f in finished:
-                            if not f.cancelled():
+                            if cancel is not None and cancel.is_set():
+                                # Nothing more is committed once Cancel is pressed, even
+                                # of jobs that finished together; the next run redoes them.
+                                out.cancelled = True
+                                stop.set()
+                            elif not f.cancelled():
                                 self._commit(f.result(), out)
                 except BaseException:
                     # A failed job (disk full, a bug) stops the others at their next file
