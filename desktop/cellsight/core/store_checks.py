@@ -19,6 +19,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import xxhash
@@ -208,16 +209,10 @@ def migrate(conn: sqlite3.Connection) -> None:
     read unchecked until then."""
     if _has_crc(conn):
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _immediate(conn):
         if not _has_crc(conn):  # another process may have migrated in the meantime
             conn.execute("ALTER TABLE documents ADD COLUMN crc INTEGER")
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, 'no')", (_FILLED,))
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def fill_missing(conn: sqlite3.Connection) -> None:
@@ -226,11 +221,18 @@ def fill_missing(conn: sqlite3.Connection) -> None:
     row = conn.execute("SELECT value FROM meta WHERE key=?", (_FILLED,)).fetchone()
     if row is None or row[0] != "no":
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _immediate(conn):
         conn.execute(f"UPDATE documents SET crc = {SQL_CRC.format(enrichment='enrichment')} "
                      "WHERE crc IS NULL")  # fmt: skip
         conn.execute("DELETE FROM meta WHERE key=?", (_FILLED,))
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed, or rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
