@@ -5,9 +5,11 @@ set -eu
 run_pkgs="libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 \
 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxrender1 libxi6 fonts-dejavu-core \
-fonts-wqy-microhei"
+fonts-wqy-microhei tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra"
 test_pkgs="xvfb xauth dpkg-dev desktop-file-utils appstream fakeroot binutils"
-bench_pkgs="recollcmd python3-recoll"  # Recoll, measured beside Cellsight in the same run
+# Recoll, measured beside Cellsight in the same run; poppler's pdftotext, one of the PDF
+# libraries compared; LibreOffice writes the benchmark corpus's PDFs with real fonts.
+bench_pkgs="recollcmd python3-recoll poppler-utils libreoffice-writer-nogui"
 want="$run_pkgs"
 [ "${1:-run}" = "test" ] && want="$run_pkgs $test_pkgs"
 [ "${1:-run}" = "bench" ] && want="$run_pkgs $test_pkgs $bench_pkgs"

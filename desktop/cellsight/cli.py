@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .core.errors import CellsightError, IngestError, QueryError
-from .core.model import IndexReport, SearchRequest, SearchResult
+from .core.model import Hit, IndexReport, SearchRequest, SearchResult
 from .core.paths import default_library_dir
 from .core.progress import Progress
 
@@ -187,7 +187,9 @@ def _result_json(res: SearchResult, include_hits: bool = True) -> dict[str, Any]
                 "id": h.id, "title": h.title, "date": h.date.isoformat() if h.date else None,
                 "source": h.source, "author": h.author, "score": round(h.score, 4),
                 "snippet": mark(h.snippet, h.snippet_spans), "topics": list(h.topics),
-                "companies": list(h.companies),
+                "companies": list(h.companies), "path": h.path, "type": h.kind,
+                **({"member": h.member} if h.member else {}),
+                **({"page": h.page} if h.page is not None else {}),
             }
             for h in res.hits
         ]
@@ -217,10 +219,14 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     for h in res.hits:
         date = h.date.isoformat() if h.date else "undated"
         print(f"\n{h.id}  {h.title}\n  {date} · {h.source or 'unknown source'}"
-              f" · {', '.join(h.topics[:3])}\n  {mark(h.snippet, h.snippet_spans)}")
+              f" · {', '.join(h.topics[:3])}\n  {page_label(h)}{mark(h.snippet, h.snippet_spans)}")
     if res.suggestion:
         print(f"\nDid you mean: {res.suggestion}")
     return EXIT_OK
+
+
+def page_label(h: Hit) -> str:
+    return f"p. {h.page} · " if h.page is not None else ""
 
 
 def cmd_show(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

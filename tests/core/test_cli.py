@@ -34,7 +34,7 @@ def test_search_json_shape(lib: list[str], capsys: pytest.CaptureFixture[str]) -
     assert data["total"] == 2
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "date", "source", "author", "score", "snippet",
-                        "topics", "companies"}
+                        "topics", "companies", "path", "type"}
     assert "«" in hit["snippet"]
     assert {"company", "topic", "person", "place", "organisation", "policy", "material",
             "source", "year"} <= set(data["facets"])

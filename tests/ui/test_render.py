@@ -308,3 +308,15 @@ def _empty(value: object) -> bool:
 def test_only_entity_hrefs_parse(href: str) -> None:
     assert parse_entity_href(href) is None
     assert parse_entity_href("entity:12") == 12
+
+
+def test_paged_document_shows_where_each_page_begins() -> None:
+    body = "First page words.\n\nStill page one.\n\nSecond page.\n\nThird page, scanned."
+    pages = (0, body.index("Second"), body.index("Third"))
+    parsed = ParsedDocument("r.pdf", "pdf", "Report", body, pages=pages, ocr_pages=(3,))
+    out = render_document_html(Document("d", parsed), [], hidden_types=set(), dark=False)
+    labels = re.findall(r"— (p\. \d+[^—]*) —", out)
+    assert labels == ["p. 1", "p. 2", "p. 3 · text read by OCR"]
+    assert out.index("p. 2") < out.index("Second page") < out.index("p. 3")
+    plain = render_document_html(make_doc("T", body), [], hidden_types=set(), dark=False)
+    assert "p. 1" not in plain

@@ -7,6 +7,7 @@ it to the UI thread without copying or locking.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 ENTITY_TYPES: tuple[str, ...] = (
@@ -85,6 +86,18 @@ class ParsedDocument:
     image: str | None = None
     series: tuple[SeriesSnapshot, ...] = ()
     part: int = 0  # position within a multi-document file
+    # Paged sources (PDF, slides): where each page starts in ``text`` (the first at 0),
+    # and which pages (1-based) were read by OCR rather than from a text layer.
+    pages: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    member: str | None = None  # the document's name inside an archive or mailbox
+
+
+def page_at(pages: tuple[int, ...], offset: int) -> int | None:
+    """The 1-based page holding ``offset`` of a document's text (None: not paged)."""
+    if not pages:
+        return None
+    return max(1, bisect_right(pages, offset))
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,8 @@ class Hit:
     companies: tuple[str, ...]
     path: str = ""
     kind: str = ""
+    page: int | None = None  # the page the snippet is on, for paged documents
+    member: str | None = None  # inside an archive: the member the document came from
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,9 @@ def parsed_to_dict(p: ParsedDocument) -> dict[str, Any]:
         "image": p.image,
         "series": [series_to_dict(s) for s in p.series],
         "part": p.part,
+        **({"pages": list(p.pages)} if p.pages else {}),
+        **({"ocr_pages": list(p.ocr_pages)} if p.ocr_pages else {}),
+        **({"member": p.member} if p.member else {}),
     }
 
 
@@ -105,6 +108,9 @@ def parsed_from_dict(d: dict[str, Any]) -> ParsedDocument:
         image=d.get("image"),
         series=tuple(series_from_dict(s) for s in d.get("series") or ()),
         part=int(d.get("part") or 0),
+        pages=tuple(d.get("pages") or ()),
+        ocr_pages=tuple(d.get("ocr_pages") or ()),
+        member=d.get("member"),
     )
 
 
@@ -180,4 +186,8 @@ def document_to_public(doc: Document) -> dict[str, Any]:
         ],
         "topics": [{"name": t.name, "score": round(t.score, 4)} for t in doc.topics],
         "series": [series_to_dict(s) for s in p.series],
+        **({"member": p.member} if p.member else {}),
+        # Where each page starts in "text" (offsets into the title-and-body string).
+        **({"pages": [doc.body_offset + o for o in p.pages]} if p.pages else {}),
+        **({"ocr_pages": list(p.ocr_pages)} if p.ocr_pages else {}),
     }

@@ -315,6 +315,7 @@ class DocumentStore(RowChecks):
             date=dt.date.fromisoformat(date) if date else None,
             source=p.get("source"), author=p.get("author"), text=p["text"],
             topics=tuple(topics), companies=tuple(companies),
+            pages=tuple(p.get("pages") or ()), member=p.get("member"),
         )  # fmt: skip
 
     def documents(self, ids: Iterable[str] | None = None) -> Iterator[Document]:
@@ -419,6 +420,8 @@ class HitRow:
     text: str
     topics: tuple[str, ...]
     companies: tuple[str, ...]
+    pages: tuple[int, ...] = ()
+    member: str | None = None
 
 
 _HIT_SUMMARY_SQL = """

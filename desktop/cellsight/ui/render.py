@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import NamedTuple
 
-from ..core.model import Document, HighlightSpan
+from ..core.model import Document, HighlightSpan, page_at
 from .theme import colours
 
 ENTITY_SCHEME = "entity"
@@ -103,7 +103,14 @@ def render_document_html(
     e_starts, e_ends = [a.start for a in entities], [a.end for a in entities]
     t_starts, t_ends = [t[0] for t in terms], [t[1] for t in terms]
     out: list[str] = []
+    pages, ocr = doc.parsed.pages, set(doc.parsed.ocr_pages)
+    shown_page = 0
     for i, (s, e) in enumerate(spans):
+        page = page_at(pages, s)
+        if page is not None and page != shown_page:
+            # Body offsets are offsets into the parsed text, where pages are counted.
+            out.append(_page_break(page, page in ocr, c))
+            shown_page = page
         lo, hi = base + s, base + e
         # Both lists are sorted and non-overlapping, so ends are sorted too.
         here_e = entities[bisect_right(e_ends, lo) : bisect_left(e_starts, hi)]
@@ -114,6 +121,12 @@ def render_document_html(
         else:
             out.append(f'<p style="margin-top:0px; margin-bottom:10px">{inner}</p>')
     return "\n".join(out)
+
+
+def _page_break(page: int, ocr: bool, c: dict[str, str]) -> str:
+    label = f"p. {page}" + (" · text read by OCR" if ocr else "")
+    return (f'<p style="color:{c["muted"]}; font-size:small; margin-top:12px; '
+            f'margin-bottom:6px">— {label} —</p>')  # fmt: skip
 
 
 def render_title_html(doc: Document, term_spans: Iterable[HighlightSpan], *, dark: bool) -> str:

@@ -7,6 +7,7 @@ payload saved as ``.txt`` still reaches the payload reader.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,12 +18,22 @@ from ..model import ParsedDocument
 
 log = logging.getLogger("cellsight.ingest")
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# The largest file read at all (reports and archives run to tens of megabytes); a
+# reader may set a lower ``max_bytes`` of its own: text beyond 20 MB is a log or a
+# dump, not an article, and parsing it would only hold a worker up.
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+TEXT_MAX_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 4096
+# Reader modules, one per format; importing one registers its reader.
+BUILTIN_READERS = (
+    "text", "html", "payload", "pdf", "email_reader", "msg", "feeds", "docx_reader",
+    "pptx_reader", "xlsx_reader", "mhtml", "warc", "zip_archive",
+)  # fmt: skip
 
 
 class Reader(Protocol):
     name: str
+    max_bytes: int  # files above this are reported "too large" (TEXT_MAX_BYTES if unset)
 
     def sniff(self, path: Path, head: bytes) -> int:
         """Confidence 0–100 that this reader handles the file; 0 means never."""
@@ -46,9 +57,21 @@ def readers() -> Iterable[Reader]:
     return tuple(_READERS.values())
 
 
+_loaded = False
+
+
 def _load_builtin_readers() -> None:
     # Importing the modules registers them; kept lazy so registry has no cycle.
-    from . import html, payload, text  # noqa: F401
+    global _loaded
+    if _loaded:
+        return
+    for name in BUILTIN_READERS:
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:  # a format still being written this session
+            if exc.name != f"{__package__}.{name}":
+                raise
+    _loaded = True
 
 
 def choose_reader(path: Path, head: bytes) -> Reader | None:
@@ -86,7 +109,13 @@ def parse_bytes(p: Path, data: bytes) -> list[ParsedDocument]:
         raise IngestError(str(p), "empty file")
     reader = choose_reader(p, data[:SNIFF_BYTES])
     if reader is None:
-        raise IngestError(str(p), "unsupported file type (not text, HTML or a page payload)")
+        raise IngestError(str(p), f"unsupported file type ({p.suffix.lower() or 'no extension'})")
+    limit = getattr(reader, "max_bytes", TEXT_MAX_BYTES)
+    if len(data) > limit:
+        raise IngestError(
+            str(p), f"too large for {reader.name} ({len(data) / 1e6:.1f} MB; the limit is "
+            f"{limit / 1e6:.3g} MB)",
+        )
     try:
         docs = reader.read(p, data)
     except IngestError:

@@ -158,12 +158,39 @@ def snippet(
     Returns plain text (no markup) and the spans of the terms inside it, so the UI can
     paint them its own way and the CLI can wrap them in markers.
     """
-    flat = " ".join(text.split())
+    snip, spans, _at = snippet_at(text, terms, width=width, languages=languages)
+    return snip, spans
+
+
+def snippet_at(
+    text: str, terms: Iterable[str], *, width: int = 220, languages: tuple[str, ...] = ()
+) -> tuple[str, tuple[tuple[int, int], ...], int]:
+    """``snippet``, and the offset of its first marked term (of the window when nothing
+    is marked) in ``text`` with its whitespace collapsed: ``flat_page_starts`` puts
+    the page starts of a paged document on the same scale."""
+    return _snippet(" ".join(text.split()), terms, width, languages)
+
+
+def flat_page_starts(text: str, pages: tuple[int, ...]) -> tuple[int, ...]:
+    """Where each page begins in ``" ".join(text.split())``. Readers end every page
+    with a blank line, so flattening page by page gives the same string; each page's
+    length is counted in C, never a Python loop over the characters."""
+    starts, at = [], 0
+    for lo, hi in zip(pages, (*pages[1:], len(text)), strict=True):
+        starts.append(at)
+        words = len(" ".join(text[lo:hi].split()))
+        at += words + 1 if words else 0
+    return tuple(starts)
+
+
+def _snippet(
+    flat: str, terms: Iterable[str], width: int, languages: tuple[str, ...]
+) -> tuple[str, tuple[tuple[int, int], ...], int]:
     wanted = frozenset(terms)
     spans = term_spans(flat, wanted, languages)
     if not spans:
         cut = _cut(flat, 0, width)
-        return cut[0], ()
+        return cut[0], (), 0
     lead = width // 4
     # Windows are scored on what the snippet shows after its lead-in (less a little
     # for the cut back to a space): scored on the full width, the terms at the end of
@@ -174,7 +201,7 @@ def snippet(
     # Only spans inside the body: checking against the whole snippet let a term just
     # before or after the cut point at the "… " or " …" ellipsis.
     inside = tuple((s - offset, e - offset) for s, e in spans if s >= lo and e <= hi)
-    return snip, inside
+    return snip, inside, (inside[0][0] + offset) if inside else lo
 
 
 _CUT_SLACK = 8  # punctuation after a window's last term, before the space _cut ends at

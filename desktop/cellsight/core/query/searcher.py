@@ -22,11 +22,11 @@ from ..cjk import surface
 from ..errors import QueryError
 from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
-from ..model import FacetCount, Hit, SearchRequest, SearchResult
+from ..model import FacetCount, Hit, SearchRequest, SearchResult, page_at
 from ..store import DocumentStore
 from .engine import Context, evaluate, top
 from .facets import FacetTable
-from .highlight import snippet
+from .highlight import flat_page_starts, snippet_at
 from .languages import present, widen
 from .names import NameLookup
 from .parser import QueryBuilder, is_browse
@@ -219,11 +219,13 @@ class Searcher:
         row = self.store.hit_row(doc_id)
         if row is None:  # index ahead of store after a crash; next index run fixes it
             return Hit(doc_id, "(missing document)", None, None, None, score, "", (), (), ())
-        snip, spans = snippet(row.text, terms, languages=languages)
+        snip, spans, at = snippet_at(row.text, terms, languages=languages)
+        page = page_at(flat_page_starts(row.text, row.pages), at) if row.pages else None
         return Hit(
             id=row.id, title=row.title, date=row.date, source=row.source, author=row.author,
             score=score, snippet=snip, snippet_spans=spans, topics=row.topics,
-            companies=row.companies, path=row.path, kind=row.kind,
+            companies=row.companies, path=row.path, kind=row.kind, page=page,
+            member=row.member,
         )  # fmt: skip
 
     def _suggest(self, s: WSearcher, q: wq.Query, text: str) -> str | None:

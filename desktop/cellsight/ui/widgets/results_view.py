@@ -40,6 +40,8 @@ def snippet_html(hit: Hit, *, dark: bool) -> str:
                      f"{html.escape(hit.snippet[s:e])}</span>")
         last = e
     parts.append(html.escape(hit.snippet[last:]))
+    if hit.page is not None:  # where in a long report the passage is
+        parts.insert(0, f"<span style='color:{c['muted']}'>p. {hit.page} · </span>")
     return "".join(parts)
 
 
