@@ -42,7 +42,7 @@ def _ratio_row(cat: str) -> Row:
 
 
 CATEGORIES = ("all", "term", "and2", "phrase", "boolean", "field", "filter", "date", "prefix",
-              "browse")
+              "chinese", "browse")
 
 ROWS: list[Row] = [
     ("documents indexed", lambda s: _num(_get(s, "build", "docs"))),
