@@ -54,6 +54,11 @@ RECOMMENDS: dict[str, tuple[str, ...]] = {
     "libwayland-cursor0": ("libwayland-cursor",),
     "libwayland-egl1": ("libwayland-egl",),
     "fonts-wqy-microhei": (),  # no library: Chinese text (both scripts) shows as boxes without it
+    # Run as a program, never linked: scanned PDF pages are read by OCR only when present.
+    "tesseract-ocr": (),
+    "tesseract-ocr-eng": (),
+    "tesseract-ocr-chi-sim": (),
+    "tesseract-ocr-chi-tra": (),
 }
 
 # Always present on any glibc system; covered by the libc6 version bound deb.py computes.

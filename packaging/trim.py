@@ -94,6 +94,11 @@ def prune_unreachable(binaries: Iterable[Entry], roots: Callable[[Entry], bool],
             if (e[0] in keep if e[2] != "SYMLINK" else _link_target(e) in keep)]
 
 
+# Opened with ctypes at run time, so no extension module links them: without this they
+# look unreachable and were pruned (the first bundle with PDFs had no libpdfium.so).
+CTYPES_LIBRARIES = frozenset({"libpdfium.so"})
+
+
 def trim_linux(binaries: Iterable[Entry], is_system: Callable[[str], bool]) -> list[Entry]:
     kept = [e for e in binaries if keep_plugin(e[0], "linux")
             and not is_system(PurePosixPath(e[0]).name)]
@@ -103,7 +108,7 @@ def trim_linux(binaries: Iterable[Entry], is_system: Callable[[str], bool]) -> l
         # matter if one of those (or the interpreter) links them.
         base = PurePosixPath(e[0]).name
         return (e[2] == "EXTENSION" or _plugin_of(e[0]) is not None
-                or base.startswith("libpython"))
+                or base.startswith("libpython") or base in CTYPES_LIBRARIES)
 
     infos = elf.scan(Path(e[1]) for e in kept if e[2] != "SYMLINK")
     return prune_unreachable(kept, is_root, lambda src: infos[Path(src)].needed)

@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--series", help="one series id, e.g. lithium")
     pr.add_argument("--json", action="store_true")
 
-    imp = sub.add_parser("import-prices", help="import price series from a CSV file")
+    imp = sub.add_parser("import-prices",
+                         help="import price series from a CSV file or an Excel workbook")
     imp.add_argument("csv", type=Path)
 
     sub.add_parser("problems", help="files that could not be indexed, and why")

@@ -197,6 +197,33 @@ def test_installed_cli_runs_without_python(installed: Installed) -> None:
     assert "Vidalia" in by_type["html"]["text"]
 
 
+def test_installed_app_reads_every_format(installed: Installed) -> None:
+    """Each format's library is in the bundle, including what is loaded by name at run
+    time (pdfium through ctypes): the first bundle with PDFs had no libpdfium.so."""
+    data = ROOT / "tests" / "data"
+    files = {
+        "pdf": data / "pdf" / "tracemonkey_p1-3.pdf",
+        "email": data / "email" / "mailchimp_newsletter.eml",
+        "msg": data / "email" / "quick.msg",
+        "feed": data / "feeds" / "de_akku_news.rss",
+        "docx": data / "office" / "tika_testWORD.docx",
+        "pptx": data / "office" / "de_akku_deck.pptx",
+        "xlsx": data / "xlsx" / "pink_sheet_2024.xlsx",
+        "mhtml": data / "archives" / "golem_quantumscape.mhtml",
+        "warc": data / "archives" / "battery_crawl.warc.gz",
+        "zip": data / "archives" / "battery_clippings.zip",
+    }
+    proc = installed.run("inspect", "--json", *map(str, files.values()))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["errors"] == []
+    kinds = {d["type"] for d in out["documents"]}
+    assert set(files) - {"zip"} <= kinds, kinds
+    pdf = next(d for d in out["documents"] if d["type"] == "pdf")
+    assert len(pdf["pages"]) == 3 and "Trace-based" in pdf["title"]
+
+
 @pytest.fixture()
 def display() -> Iterator[str]:
     xvfb = _require("Xvfb")

@@ -12,7 +12,7 @@ from PySide6.QtGui import QHelpEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QTextBrowser, QToolTip
 
 from cellsight.core.library import Library
-from cellsight.core.model import Document
+from cellsight.core.model import Document, ParsedDocument
 from cellsight.core.prices_view import MarketContext
 from cellsight.core.query.highlight import highlight_spans
 from cellsight.ui.dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
@@ -360,3 +360,18 @@ def test_clear_and_theme_refresh(reader, library, qtbot) -> None:  # type: ignor
     assert reader.document() is None
     assert reader.empty_label.isVisible() and reader.empty_label.text() == EMPTY_TEXT
     assert reader.entity_list.entity_items() == []
+
+
+def test_open_file_for_a_report_without_a_web_address(reader, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = tmp_path / "annual report.pdf"
+    report.write_bytes(b"%PDF-1.4 stand-in: only its existence matters here")
+    parsed = ParsedDocument(str(report), "pdf", "Annual report", "Body text.", pages=(0,))
+    opened: list[QUrl] = []
+    reader._open_url = opened.append
+    reader.show_document(Document("r1", parsed), [], ())
+    assert reader.open_button.isVisibleTo(reader) and reader.open_button.text() == "Open file ↗"
+    qtbot.mouseClick(reader.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [QUrl.fromLocalFile(str(report))]
+    inside = dataclasses.replace(parsed, member="inner.pdf")  # only the archive is a file
+    reader.show_document(Document("r2", inside), [], ())
+    assert not reader.open_button.isVisibleTo(reader)

@@ -440,10 +440,12 @@ class Library:
         return export_results_csv(self.searcher, self.store, request, path)
 
     def import_prices(self, path: Path) -> int:
+        from .ingest.xlsx_reader import XLSX_SUFFIXES, import_xlsx
         from .prices.csv_import import import_csv
 
         self.refuse_writing()  # before reading the file: its problems would be moot
-        snaps = import_csv(Path(path))
+        reader = import_xlsx if Path(path).suffix.lower() in XLSX_SUFFIXES else import_csv
+        snaps = reader(Path(path))
         with self._writing():
             # One transaction: a kill mid-import leaves all of the file's series or none.
             self.user.put_imported_series_many(Path(path).name, snaps)

@@ -10,13 +10,21 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 SIDECAR = ".meta.json"
 SKIP_SUFFIXES = (SIDECAR,)
+# "Web page, complete" saves NAME.html and, beside it, a folder of the page's images,
+# scripts, styles and frames: NAME_files (Chromium: save_package.cc; Firefox, which
+# no longer localises it). Older Firefox versions named it in the user's language
+# (filesFolder in contentAreaCommands.properties): de "%S-Dateien", nl "%S_bestanden",
+# pt-BR "%S_arquivos". Those files are parts of the page, not documents, so such a
+# folder is not scanned when its page is beside it.
+PAGE_ASSET_SUFFIXES = ("_files", "-Dateien", "_bestanden", "_arquivos")
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,22 @@ def _wanted(name: str) -> bool:
     return not name.startswith(".") and not name.endswith(SKIP_SUFFIXES)
 
 
+def page_assets_stem(name: str) -> str | None:
+    """NAME when ``name`` is spelled like the assets folder of a page NAME.html."""
+    if name.endswith(PAGE_ASSET_SUFFIXES):
+        for suffix in PAGE_ASSET_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)]
+    return None
+
+
+def is_page_assets(name: str, has_file: Callable[[str], bool]) -> bool:
+    """Whether the folder ``name`` holds the parts of a saved page beside it;
+    ``has_file`` says whether a file of a given name is in the same folder."""
+    stem = page_assets_stem(name)
+    return stem is not None and any(has_file(stem + ext) for ext in PAGE_SUFFIXES)
+
+
 def _listed(entry: os.DirEntry[str], sidecars: dict[str, os.DirEntry[str]]) -> SourceFile:
     st = entry.stat()
     mtime, size = st.st_mtime_ns, st.st_size
@@ -114,6 +138,7 @@ def list_folder(folder: str) -> tuple[list[SourceFile], list[str]]:
     plain: list[os.DirEntry[str]] = []
     sidecars: dict[str, os.DirEntry[str]] = {}
     subdirs: list[str] = []
+    assets: list[os.DirEntry[str]] = []  # folders named like a saved page's parts
     for entry in entries:
         name = entry.name
         if name.startswith("."):
@@ -123,11 +148,18 @@ def list_folder(folder: str) -> tuple[list[SourceFile], list[str]]:
                 if entry.is_file():
                     sidecars[name] = entry
             elif entry.is_dir():
-                subdirs.append(entry.path)
+                if name.endswith(PAGE_ASSET_SUFFIXES):
+                    assets.append(entry)
+                else:
+                    subdirs.append(entry.path)
             elif entry.is_file():
                 plain.append(entry)
         except OSError:
             continue
+    if assets:  # rare: only then are the file names collected
+        names = {e.name for e in plain}
+        kept = [e.path for e in assets if not is_page_assets(e.name, names.__contains__)]
+        subdirs = sorted(subdirs + kept) if kept else subdirs
     files: list[SourceFile] = []
     for entry in plain:
         try:
@@ -244,7 +276,16 @@ def _describes(sidecar: Path, root: Path) -> bool:
 def _visible(path: Path, root: Path) -> bool:
     parts = path.relative_to(root).parts
     # The last part may be a sidecar: that is a change to the file it describes.
-    return all(_wanted(p) for p in parts[:-1]) and not parts[-1].startswith(".")
+    if not all(_wanted(p) for p in parts[:-1]) or parts[-1].startswith("."):
+        return False
+    # Inside a saved page's assets folder (or that folder itself): not scanned either.
+    folder = root
+    for i, part in enumerate(parts):
+        if page_assets_stem(part) is not None and (i < len(parts) - 1 or path.is_dir()):
+            if is_page_assets(part, lambda n, f=folder: _is_file(os.path.join(f, n))):
+                return False
+        folder = folder / part
+    return True
 
 
 def _outermost(found: dict[str, Reach]) -> list[Target]:

@@ -41,7 +41,11 @@ EntityChoice = tuple[str, str, str]
 # id -> (type, canonical name, aliases): what the reader's tooltips show
 EntityInfo = dict[str, tuple[str, str, tuple[str, ...]]]
 
-DOCUMENT_FILTER = "Documents (*.txt *.md *.html *.htm *.json);;All files (*)"
+DOCUMENT_FILTER = ("Documents (*.txt *.md *.html *.htm *.json *.pdf *.eml *.mbox *.msg *.rss "
+                   "*.atom *.xml *.docx *.pptx *.xlsx *.mht *.mhtml *.warc *.gz *.zip);;"
+                   "All files (*)")
+PRICE_FILTER = ("Price tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;CSV (*.csv *.tsv *.txt);;"
+                "Excel workbooks (*.xlsx *.xlsm);;All files (*)")
 
 
 class LibraryActions(QObject):
@@ -128,7 +132,7 @@ class LibraryActions(QObject):
         if self.refused():
             return
         path, _ = QFileDialog.getOpenFileName(self._window, "Import price series", "",
-                                              "CSV (*.csv)")
+                                              PRICE_FILTER)
         if path:
             self.import_prices_from(path)
 

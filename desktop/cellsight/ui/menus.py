@@ -49,7 +49,7 @@ def build_menus(window: MainWindow) -> QActionGroup:
                                        QKeySequence("Ctrl+O"))
     writing["add_files"] = add_action(file, "Add &files…", acts.add_files,
                                       QKeySequence("Ctrl+Shift+O"))
-    writing["import_prices"] = add_action(file, "&Import prices (CSV)…", window.import_prices)
+    writing["import_prices"] = add_action(file, "&Import prices…", window.import_prices)
     add_action(file, "&Export results (CSV)…", window.export_results, QKeySequence("Ctrl+E"))
     file.addSeparator()
     writing["reindex"] = add_action(file, "&Re-index", lambda: window.index_paths([]),

@@ -10,7 +10,9 @@ plus a margin whatever the directory says.
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,8 @@ def open_zip(path: Path, data: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> zip
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise IngestError(str(path), f"damaged ZIP archive ({exc})") from exc
+    except NotImplementedError as exc:  # a directory entry needing a newer ZIP version
+        raise IngestError(str(path), f"ZIP archive this app cannot read ({exc})") from exc
     check_infos(path, infos, limits)
     return zf
 
@@ -75,7 +79,9 @@ def read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes
     try:
         with zf.open(info) as fh:
             data = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    # zlib and lzma raise their own errors on corrupt streams (not OSError/ValueError).
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            zlib.error, lzma.LZMAError) as exc:  # fmt: skip
         raise IngestError(str(path), f"damaged ZIP member {info.filename!r} ({exc})") from exc
     if len(data) > info.file_size:
         raise IngestError(str(path), f"ZIP member {info.filename!r} is larger than its "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -10,6 +11,11 @@ from ...core.model import Hit, SearchResult
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
+
+
+def member_label(path: str, member: str | None) -> str | None:
+    """Where a document inside an archive or mailbox is: "archive.zip › inner.pdf"."""
+    return f"{PurePath(path).name} › {member}" if member else None
 
 
 class ResultsModel(QAbstractListModel):
@@ -60,7 +66,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.title}\n{hit.path}"
+            return f"{hit.title}\n{hit.path}" + (f" › {hit.member}" if hit.member else "")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             date = hit.date.isoformat() if hit.date else "undated"
             return f"{hit.title}, {date}, {hit.source or 'unknown source'}"

@@ -96,8 +96,8 @@ class PricePanel(QWidget):
             tip="Save the charted series' values as CSV")
         self.toolbar.addSeparator()
         self.import_action = self._action(
-            "Import CSV…", self._import_csv, keys="Ctrl+Shift+I",
-            tip="Add price series from a CSV file")
+            "Import prices…", self._import_csv, keys="Ctrl+Shift+I",
+            tip="Add price series from a CSV file or an Excel workbook")
 
         # Side by side: the dock is wide and short, and both need their width.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -225,7 +225,8 @@ class PricePanel(QWidget):
 
     def _ask_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import price CSV", "", "CSV files (*.csv *.tsv *.txt);;All files (*)"
+            self, "Import price series", "",
+            "Price tables (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)",
         )
         return path
 

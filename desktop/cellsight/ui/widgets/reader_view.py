@@ -12,6 +12,7 @@ clicks are signals the main window acts on.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from ...core.model import ENTITY_TYPES, Document, EntitySpan, HighlightSpan
 from ...core.query.entities_summary import entity_counts, type_order
 from ..dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
+from ..models.results_model import member_label
 from ..render import parse_entity_href, render_document_html, render_title_html
 from ..theme import ENTITY_LABELS, colours, is_dark
 from .entity_list import EntityList, TypeLegend
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
     from ...core.prices_view import MarketContext
 
 EMPTY_TEXT = "Select a result to read it."
+# Formats whose layout the reader does not reproduce: "Open file" hands them to the
+# desktop's viewer (a PDF reader, an office suite, the mail program).
+FILE_KINDS = frozenset({"pdf", "docx", "pptx", "xlsx", "msg", "email"})
 _MAX_SELECTION = 100  # longer selections are passages, not names
 _PARAGRAPH_SEPARATOR = "\u2029"  # what QTextCursor.selectedText() puts between blocks
 
@@ -255,10 +260,16 @@ class ReaderView(QWidget):
         parts = [p.source or "unknown source", p.date.isoformat() if p.date else "undated"]
         if p.author:
             parts.append(p.author)
+        where = member_label(p.path, p.member)
+        if where:  # inside an archive: "archive.zip › inner.pdf"
+            parts.append(where)
         self.meta_label.setText(" · ".join(parts))
         self.meta_label.setStyleSheet(f"color: {colours(dark)['muted']}")
-        self.open_button.setVisible(is_web_url(p.url))
-        self.open_button.setToolTip(p.url or "")
+        target = self._original(doc)
+        self.open_button.setVisible(target is not None)
+        self.open_button.setText("Open original ↗" if is_web_url(p.url) else "Open file ↗")
+        self.open_button.setToolTip(target.toString(QUrl.ComponentFormattingOption.PrettyDecoded)
+                                    if target is not None else "")  # fmt: skip
         self.open_button.setStyleSheet(f"color: {colours(dark)['link']}; text-align: right")
         self._render_chips(doc, dark)
         types = sorted({s.type for s in doc.entities}, key=type_order)
@@ -404,7 +415,18 @@ class ReaderView(QWidget):
         dialog.open()
         return dialog
 
+    @staticmethod
+    def _original(doc: Document) -> QUrl | None:
+        """The article on the web, or for a report, slides or a workbook (whose layout
+        the reader does not show) the file itself; text and pages have no such need."""
+        p = doc.parsed
+        if is_web_url(p.url):
+            return QUrl(p.url)
+        if p.kind in FILE_KINDS and not p.member and os.path.isfile(p.path):
+            return QUrl.fromLocalFile(p.path)
+        return None
+
     def _open_original(self) -> None:
-        url = self._doc.parsed.url if self._doc else None
-        if is_web_url(url):
-            self._open_url(QUrl(url))
+        target = self._original(self._doc) if self._doc else None
+        if target is not None:
+            self._open_url(target)

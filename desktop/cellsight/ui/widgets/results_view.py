@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.model import Hit
-from ..models.results_model import HitRole, ResultsModel
+from ..models.results_model import HitRole, ResultsModel, member_label
 from ..theme import colours
 
 ROW_HEIGHT = 96
@@ -41,13 +41,14 @@ def snippet_html(hit: Hit, *, dark: bool) -> str:
         last = e
     parts.append(html.escape(hit.snippet[last:]))
     if hit.page is not None:  # where in a long report the passage is
-        parts.insert(0, f"<span style='color:{c['muted']}'>p. {hit.page} · </span>")
+        parts.insert(0, f"<b>p. {hit.page}</b> · ")  # muted grey vanished on a selected row
     return "".join(parts)
 
 
 def meta_text(hit: Hit) -> str:
     date = hit.date.isoformat() if hit.date else "undated"
-    return " · ".join(x for x in (date, hit.source or "unknown source", hit.author) if x)
+    where = member_label(hit.path, hit.member)
+    return " · ".join(x for x in (date, hit.source or "unknown source", hit.author, where) if x)
 
 
 class HitDelegate(QStyledItemDelegate):
