@@ -2,8 +2,9 @@
 
 ``python benchmarks/corpus.py --size 10000 --out DIR`` writes 10,000 source files:
 20% Chinese plain-text articles built from real sentences (chinese.py), and of the
-rest about 85% plain-text articles, 10% saved HTML pages and 5% Nuxt payloads derived
-from ``seeds/003``. Document *i* depends only on the seed and *i*, so the 1k corpus is the
+rest about 75% plain-text articles, 10% saved HTML pages, 5% Nuxt payloads derived
+from ``seeds/003``, 5% PDF reports (written by LibreOffice) and 5% e-mail newsletters
+(documents.py). Document *i* depends only on the seed and *i*, so the 1k corpus is the
 first thousand files of the 10k one and every run measures identical input.
 
 Entity names come from ``resources/catalogue.toml`` with Zipf-like frequencies
@@ -27,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make sibling modules importabl
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from chinese import chinese_text_file
+from documents import newsletter, pdf_writer, write_pdfs
 from newswords import AUTHORS, FILLER, HEADLINES, SENTENCES, SOURCES
 from pages import html_page, payload_variant, text_file
 
@@ -34,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "resources" / "catalogue.toml"
 SEED_PAYLOAD = REPO / "seeds" / "003_f22a0f1a84bb31d8.txt"
 OUT_ROOT = Path(__file__).resolve().parent / "out"
-GENERATOR_VERSION = 2  # 2: a fifth of the documents in Chinese
+GENERATOR_VERSION = 3  # 2: a fifth of the documents in Chinese; 3: PDFs and e-mails
 DEFAULT_SEED = 20240607
 FIRST_DAY = dt.date(2019, 1, 1)
 LAST_DAY = dt.date(2026, 6, 30)
@@ -187,11 +189,14 @@ def kind_of(index: int, seed: int) -> str:
     if roll < 0.2:
         return "zh"
     roll = (roll - 0.2) / 0.8
-    return "text" if roll < 0.85 else "html" if roll < 0.95 else "payload"
+    if roll < 0.75:
+        return "text"
+    return "html" if roll < 0.85 else "payload" if roll < 0.9 else "pdf" if roll < 0.95 else "eml"
 
 
 def relative_path(index: int, kind: str) -> Path:
-    suffix = {"text": ".txt", "zh": ".txt", "html": ".html", "payload": ".json"}[kind]
+    suffix = {"text": ".txt", "zh": ".txt", "html": ".html", "payload": ".json", "pdf": ".pdf",
+              "eml": ".eml"}[kind]
     return Path(f"{index // FILES_PER_DIR:03d}") / f"{index:06d}{suffix}"
 
 
@@ -200,7 +205,8 @@ def write_corpus(size: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, ob
     vocab = load_vocabulary(seed)
     seed_payload = json.loads(SEED_PAYLOAD.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
-    kinds = {"text": 0, "zh": 0, "html": 0, "payload": 0}
+    kinds = {"text": 0, "zh": 0, "html": 0, "payload": 0, "pdf": 0, "eml": 0}
+    pdfs: list[tuple[Path, Article]] = []
     total_bytes = 0
     words = 0
     for i in range(size):
@@ -212,17 +218,23 @@ def write_corpus(size: int, out: Path, seed: int = DEFAULT_SEED) -> dict[str, ob
             data = text_file(art, random.Random(f"{seed}:fmt:{i}"))
         elif kind == "html":
             data = html_page(art)
-        else:
+        elif kind == "payload":
             data = payload_variant(seed_payload, art)
         path = out / relative_path(i, kind)
         path.parent.mkdir(exist_ok=True)
-        raw = data.encode("utf-8")
-        path.write_bytes(raw)
         kinds[kind] += 1
-        total_bytes += len(raw)
         words += art.words()
+        if kind == "pdf":
+            pdfs.append((path, art))
+            continue
+        raw = newsletter(art) if kind == "eml" else data.encode("utf-8")
+        path.write_bytes(raw)
+        total_bytes += len(raw)
+    write_pdfs(pdfs)
+    total_bytes += sum(path.stat().st_size for path, _art in pdfs)
     manifest: dict[str, object] = {
         "version": GENERATOR_VERSION, "seed": seed, "files": size, "kinds": kinds,
+        "pdf_writer": pdf_writer(),
         "bytes": total_bytes, "words": words,
     }  # fmt: skip
     manifest_path(out).write_text(json.dumps(manifest, indent=2))
@@ -241,7 +253,7 @@ def ensure_corpus(size: int, root: Path = OUT_ROOT, seed: int = DEFAULT_SEED) ->
     if stamp.is_file():
         m = json.loads(stamp.read_text())
         if m.get("version") == GENERATOR_VERSION and m.get("seed") == seed and m.get(
-                "files") == size:
+                "files") == size and m.get("pdf_writer") == pdf_writer():
             return out
     if out.exists():
         import shutil

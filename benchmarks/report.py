@@ -99,6 +99,29 @@ RECOLL_ROWS: list[Row] = [
 ]
 
 
+def _format_rows(fmt: str, unit: str) -> list[Row]:
+    def pace(who: str) -> Any:
+        def row(s: dict[str, Any]) -> str:
+            docs, per_s = _get(s, "formats", fmt, "files"), _get(s, "formats", fmt, who,
+                                                                 "docs_per_s")
+            pages = _get(s, "formats", fmt, "pages")
+            if not docs or not per_s:
+                return "–"
+            if pages:
+                return f"{per_s:,.1f} ({per_s * pages / docs:,.0f} pages/s)"
+            return f"{per_s:,.1f}"
+        return row
+
+    return [
+        (f"{unit} only: files", lambda s: _num(_get(s, "formats", fmt, "files"))),
+        (f"{unit} only: Cellsight build docs/s", pace("cellsight")),
+        (f"{unit} only: Recoll build docs/s, same folder", pace("recoll")),
+    ]
+
+
+FORMAT_ROWS: list[Row] = [*_format_rows("pdf", "PDF"), *_format_rows("email", "e-mail")]
+
+
 def _ratio(a: Any, b: Any) -> str:
     if not a or not b:
         return "–"
@@ -117,6 +140,7 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|" + "---|" * len(sizes),
     ]
     rows = ROWS + (RECOLL_ROWS if any("recoll" in s for s in sizes.values()) else [])
+    rows += FORMAT_ROWS if any("formats" in s for s in sizes.values()) else []
     for label, fn in rows:
         lines.append(f"| {label} | " + " | ".join(fn(s) for s in sizes.values()) + " |")
     seeds = results.get("seeds_cold_start", {})

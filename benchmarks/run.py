@@ -24,6 +24,7 @@ if __package__ in (None, ""):
 
 import app_bench
 import core_bench
+import format_pace
 import recoll_bench
 from corpus import OUT_ROOT, ensure_corpus
 from report import markdown
@@ -86,6 +87,8 @@ def bench_size(size: int, out: Path, smoke: bool, recoll: bool) -> dict[str, obj
             rb = recoll_bench.measure_build(src, work, 1)
             rb["queries"] = recoll_bench.measure_queries(Path(str(rb["conf"])), r["queries"])
             result["recoll"] = rb
+    log(f"{size}: PDF and e-mail folders on their own")
+    result["formats"] = format_pace.measure(src, work, recoll=recoll)
     return result
 
 
