@@ -471,3 +471,23 @@ def test_library_finds_a_page_three_word_on_page_three(tmp_path: Path) -> None:
         hits = lib.search(SearchRequest(query="南歐江")).hits
         assert [Path(h.path).name for h in hits] == ["zh_hant_article.pdf"]
         assert hits[0].page == 2
+
+
+def test_source_line_under_the_headline_is_the_source_and_no_box_label_is_an_author() -> None:
+    for name in ("zh_battery_article.pdf", "zh_hant_article.pdf"):
+        doc = read(name)
+        assert (doc.source, doc.author) == ("人民日报", None), name  # "来源：人民日报"
+    assert "核心閱讀" in read("zh_hant_article.pdf").text  # a box label stays body text
+
+
+def test_a_wrapped_printed_headline_is_not_left_in_the_body() -> None:
+    from cellsight.core.ingest.pdf import _drop_printed_title
+
+    title = "Sodium-ion batteries gain ground as BYD Company starts mass production"
+    lead = ["Sodium-ion batteries gain ground as BYD", "Company starts mass production",
+            "By Oliver Grant · March 10, 2020", "Under the FEOC rules, automakers …"]
+    _drop_printed_title(lead, title)
+    assert lead[0].startswith("By Oliver Grant")
+    other = ["Sodium-ion batteries gain ground", "and then a different sentence", "Body."]
+    _drop_printed_title(other, title)
+    assert len(other) == 3  # only a whole printed title goes

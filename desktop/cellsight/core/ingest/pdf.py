@@ -188,8 +188,11 @@ def _document(
             del lead[0]
     elif title is None:
         title, derived = derive_title(lead[0]), True
-    elif len(lead) > 1 and " ".join(lead[0].split()).lower() == " ".join(title.split()).lower():
-        del lead[0]
+    else:
+        _drop_printed_title(lead, title)
+    # Source lines ("来源：人民日报") are read under the headline, so ask again with it
+    # (only for the source: a box label such as 核心閱讀 there read as an author).
+    under = stated_meta([title, *lead[:29]])
     offsets, body, at = [], [], 0
     for paras in texts:
         offsets.append(at)
@@ -201,8 +204,23 @@ def _document(
     return ParsedDocument(
         path=str(path), kind="pdf", title=title, text="".join(body), title_derived=derived,
         date=date or meta.date, author=meta.author or stated.author,
+        source=stated.source or under.source,
         tags=meta.keywords, pages=tuple(offsets), ocr_pages=tuple(ocr_pages),
     )  # fmt: skip
+
+
+def _drop_printed_title(lead: list[str], title: str) -> None:
+    """The metadata title printed on top of page 1, on one line or wrapped over a few
+    (a headline in large type breaks into short paragraphs), is not body text."""
+    wanted, joined = " ".join(title.split()).lower(), ""
+    for k, para in enumerate(lead[:4]):
+        joined = f"{joined} {' '.join(para.split()).lower()}".strip()
+        if joined == wanted:
+            if len(lead) > k + 1:
+                del lead[: k + 1]
+            return
+        if not wanted.startswith(joined):
+            return
 
 
 def _headline(paras: list[Para], height: float, running: set[str], path: Path) -> Para | None:
