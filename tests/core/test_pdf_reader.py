@@ -451,7 +451,7 @@ def test_threads_read_the_same_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=120)
+        t.join()  # no pace to wait for: each thread ends when its reads do
     assert len(results) == 4 * len(names)
     assert all(results[(k, n)] == alone[n] for k in range(4) for n in names)
 

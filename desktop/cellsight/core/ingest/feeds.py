@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import feedparser
 from lxml import etree
 from lxml.html import HTMLParser
 
@@ -153,6 +152,8 @@ def _parse(raw: str) -> Any:
         # feedparser decodes "&#xD800;" to a lone surrogate and then fails to encode it.
         body = _CHAR_REF.sub(_valid_ref, body)
     stream = io.BytesIO(body.encode("utf-8", errors="replace"))
+    import feedparser  # on first use: sniffing loads every reader (64 ms here)
+
     return feedparser.parse(stream, sanitize_html=False, resolve_relative_uris=False)
 
 

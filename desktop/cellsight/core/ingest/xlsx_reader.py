@@ -33,9 +33,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+if TYPE_CHECKING:
+    import openpyxl
 
 from ..errors import IngestError, PriceImportError
 from ..model import ParsedDocument, SeriesSnapshot
@@ -57,7 +58,7 @@ _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 # openpyxl parses untrusted XML and ZIP data; malformed input surfaces as any of these.
 _OPENPYXL_ERRORS = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError,
                     SyntaxError, OSError, EOFError, RuntimeError, zipfile.BadZipFile,
-                    zlib.error, InvalidFileException, AssertionError)  # fmt: skip
+                    zlib.error, AssertionError)  # fmt: skip
 # Sheet names a program gave; a table on such a sheet is named after the file.
 _DEFAULT_SHEET = re.compile(
     r"(sheet|feuil|feuille|tabelle|hoja|foglio|planilha|blad|лист|工作表)\s*\d*", re.I
@@ -153,6 +154,11 @@ def read_workbook(path: Path, data: bytes, max_cells: int) -> Workbook:
     if data.startswith(OLE_MAGIC):
         raise IngestError(str(path), _ole_reason(path, data))
     scan = check_parts(path, data)
+    # Imported here, not with the module: every indexing process loads all readers to
+    # sniff, and openpyxl alone took 126 ms of that for libraries without a workbook.
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about every unsupported extension
         try:
@@ -163,7 +169,7 @@ def read_workbook(path: Path, data: bytes, max_cells: int) -> Workbook:
                 charts = [clean_text(c.title) for c in wb.chartsheets]
             finally:
                 wb.close()
-        except _OPENPYXL_ERRORS as exc:
+        except (*_OPENPYXL_ERRORS, InvalidFileException) as exc:
             cause = exc.__cause__ or exc
             raise IngestError(str(path), f"damaged workbook ({str(cause)[:200]})") from exc
     return Workbook(sheets, unread, charts, scan.uncalculated, scan.title, scan.author, scan.date)
