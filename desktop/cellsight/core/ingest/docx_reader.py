@@ -41,10 +41,10 @@ from .office_meta import (
     check_package,
     core_meta,
     core_properties,
-    office_kind,
     part_root,
     refuse_ole,
     related_root,
+    sniff_office,
 )
 from .registry import register
 from .text import derive_title, is_headline
@@ -93,10 +93,7 @@ class DocxReader:
     max_bytes = 128 * 1024 * 1024
 
     def sniff(self, path: Path, head: bytes) -> int:
-        if head.startswith(OLE_MAGIC):
-            # Low: the msg reader claims Outlook messages, which are OLE files too.
-            return 20 if path.suffix.lower() in OLD_SUFFIXES else 0
-        return 95 if office_kind(path, head) == "word" else 0
+        return sniff_office(path, head, "word", OLD_SUFFIXES)
 
     def read(self, path: Path, data: bytes) -> list[ParsedDocument]:
         if data.startswith(OLE_MAGIC):

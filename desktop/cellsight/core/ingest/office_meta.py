@@ -78,6 +78,15 @@ class CoreMeta:
     keywords: tuple[str, ...]
 
 
+def sniff_office(path: Path, head: bytes, kind: str, old_suffixes: tuple[str, ...]) -> int:
+    """The Word and PowerPoint readers' confidence: sure of their own OOXML package;
+    low for an OLE file with their old extension (an old binary or encrypted file
+    they refuse with a reason), so the msg reader wins Outlook messages."""
+    if head.startswith(OLE_MAGIC):
+        return 20 if path.suffix.lower() in old_suffixes else 0
+    return 95 if office_kind(path, head) == kind else 0
+
+
 def office_kind(path: Path, head: bytes) -> str | None:
     """What a ZIP file holds: "word", "powerpoint", "excel" or "zip" (read from the head
     or, failing that, from the file's central directory); None for a file not a ZIP."""

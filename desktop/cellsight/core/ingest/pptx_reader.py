@@ -37,10 +37,10 @@ from .office_meta import (
     check_package,
     core_meta,
     core_properties,
-    office_kind,
     part_root,
     refuse_ole,
     related_root,
+    sniff_office,
 )
 from .registry import register
 from .text import derive_title
@@ -77,10 +77,7 @@ class PptxReader:
     max_bytes = 256 * 1024 * 1024  # decks carry video and pictures; the zip limits apply
 
     def sniff(self, path: Path, head: bytes) -> int:
-        if head.startswith(OLE_MAGIC):
-            # Low: the msg reader claims Outlook messages, which are OLE files too.
-            return 20 if path.suffix.lower() in OLD_SUFFIXES else 0
-        return 95 if office_kind(path, head) == "powerpoint" else 0
+        return sniff_office(path, head, "powerpoint", OLD_SUFFIXES)
 
     def read(self, path: Path, data: bytes) -> list[ParsedDocument]:
         if data.startswith(OLE_MAGIC):
