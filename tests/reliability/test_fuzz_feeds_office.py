@@ -287,3 +287,16 @@ def test_many_members_are_refused_before_parsing() -> None:
     refused = r"has 10,0\d\d members \(the limit is 10,000\)"
     with limits(seconds=60), pytest.raises(IngestError, match=refused):
         parse_bytes(Path("many.pptx"), out.getvalue())
+
+
+@pytest.mark.parametrize("bit", [0x1, 0x20, 0x40])
+@pytest.mark.parametrize("name", ["tika_testPPT_groups.pptx", "zh_energy_storage.docx"])
+def test_office_part_flagged_encrypted_is_a_clear_refusal(name: str, bit: int) -> None:
+    """A damaged byte that sets a member's "encrypted" (or "patched data") flag in the
+    central directory: zipfile then raises RuntimeError inside python-pptx (found by
+    the fuzz test above in CI)."""
+    raw = bytearray(OFFICE_FILES[name])
+    cd = raw.rfind(b"PK\x01\x02")  # the last member's central directory entry
+    raw[cd + 8] |= bit
+    with limits(seconds=10), pytest.raises(IngestError, match="marked encrypted"):
+        parse_bytes(Path(name), bytes(raw))

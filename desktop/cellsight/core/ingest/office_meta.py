@@ -160,7 +160,7 @@ def _kind_from_directory(path: Path) -> str | None:
 def check_package(path: Path, data: bytes) -> None:
     """The shared ZIP limits (member count, sizes, ratios), then the XML parts' sizes,
     before python-docx or python-pptx inflates anything."""
-    with open_zip(path, data) as zf:
+    with open_zip(path, data, package=True) as zf:
         for info in zf.infolist():
             if info.filename.endswith((".xml", ".rels")) and info.file_size > XML_PART_MAX:
                 raise IngestError(str(path), f"{info.filename} unpacks to "

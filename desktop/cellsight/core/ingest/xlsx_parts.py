@@ -113,7 +113,7 @@ def local_names(head: bytes, limit: int = 64) -> list[str]:
 
 def check_parts(path: Path, data: bytes) -> PartsScan:
     """Refuse what must not reach openpyxl (see the module's docstring)."""
-    with open_zip(path, data) as zf:
+    with open_zip(path, data, package=True) as zf:
         infos = zf.infolist()
         names = {i.filename for i in infos}
         types = _small_part(path, zf, "[Content_Types].xml", names)

@@ -36,9 +36,16 @@ def is_zip(head: bytes) -> bool:
     return head.startswith(ZIP_MAGIC)
 
 
-def open_zip(path: Path, data: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> zipfile.ZipFile:
+def open_zip(path: Path, data: bytes, limits: ZipLimits = DEFAULT_LIMITS, *,
+             package: bool = False) -> zipfile.ZipFile:  # fmt: skip
     """The archive in ``data``, checked against ``limits``; IngestError with the reason
-    (corrupt, encrypted members aside, too many members, a zip bomb)."""
+    (corrupt, too many members, a zip bomb).
+
+    ``package``: the ZIP is an Office package, where no member may be encrypted (an
+    encrypted Office file is an OLE container, never a ZIP): python-docx and
+    python-pptx read every member and would raise zipfile's RuntimeError on one
+    whose flag a damaged byte set. An archive (``package=False``) skips such members
+    one by one in ``read_member``."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -47,6 +54,13 @@ def open_zip(path: Path, data: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> zip
     except NotImplementedError as exc:  # a directory entry needing a newer ZIP version
         raise IngestError(str(path), f"ZIP archive this app cannot read ({exc})") from exc
     check_infos(path, infos, limits)
+    if package:
+        # Bits 0 and 6: encrypted; bit 5: "compressed patched data" (NotImplementedError).
+        locked = next((i.filename for i in infos if i.flag_bits & 0x61), None)
+        if locked is not None:
+            zf.close()
+            raise IngestError(str(path), f"damaged or password-protected Office file "
+                              f"(its part {locked!r} is marked encrypted)")  # fmt: skip
     return zf
 
 
