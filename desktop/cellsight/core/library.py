@@ -38,6 +38,7 @@ from .userdata import UserData
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
+    from .workbench.service import Workbench
 
 log = logging.getLogger("cellsight.library")
 # What the stored enrichment holds; 2: each document's language. An index rebuilt over
@@ -79,6 +80,7 @@ class Library:
             raise LibraryError(_cannot_read(self.folder, exc) if ro
                                else _cannot_open(self.folder, exc)) from exc
         self._searcher: Searcher | None = None
+        self._workbench: Workbench | None = None
         self._enricher: Enricher | None = None
         self._price_book: tuple[tuple[int, int], PriceBook] | None = None
         self._enricher_lock = threading.Lock()
@@ -259,8 +261,11 @@ class Library:
                     # reads back the sources nothing changed in.
                     only = None
                 roots = self.sources()
-                return self._indexer().run(roots, progress=progress, cancel=cancel,
-                                           only=only)
+                report = self._indexer().run(roots, progress=progress, cancel=cancel,
+                                             only=only)  # fmt: skip
+            if report.added or report.updated:
+                self.workbench.after_change()
+            return report
 
     def rebuild_index(self, *, progress: ProgressSink = null_sink, _locked: bool = False) -> int:
         self.refuse_writing()
@@ -342,10 +347,19 @@ class Library:
 
     # -- reading -----------------------------------------------------------------------
     @property
+    def workbench(self) -> Workbench:
+        """Saved searches, alerts, tags, stars, notes and quotes (user data)."""
+        if self._workbench is None:
+            from .workbench.service import Workbench
+
+            self._workbench = Workbench(self)
+        return self._workbench
+
+    @property
     def searcher(self) -> Searcher:
         if self._searcher is None:
             self._searcher = Searcher(self.index, self.store, self._alias_lookup,
-                                      self._name_lookup)
+                                      self._name_lookup, self.workbench)
         return self._searcher
 
     def _name_lookup(self, word: str) -> tuple[Named, ...]:
@@ -450,6 +464,7 @@ class Library:
             # One transaction: a kill mid-import leaves all of the file's series or none.
             self.user.put_imported_series_many(Path(path).name, snaps)
         self._price_book = None
+        self.workbench.after_change(documents=False)  # new points: the alerts look again
         return len(snaps)
 
 

@@ -196,6 +196,8 @@ class SearchRequest:
     # Search-as-you-type: the word being typed at the end also matches as a prefix,
     # so "lit" already finds lithium.
     typing: bool = False
+    # Only these documents (saved searches count their new arrivals this way); None: all.
+    within_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class UserData:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         """``read_only``: the library cannot be written; the tables are taken as they are."""
         self.conn = connect(path, read_only=read_only)
+        self.read_only = read_only
         if read_only:
             # Reads the tables, so a damaged or foreign file fails here, not later.
             self.conn.execute("SELECT count(*) FROM sources").fetchone()
@@ -45,7 +46,7 @@ class UserData:
         self.conn.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """One change, all or nothing.
 
         A change of several statements (an entity added *and* unhidden, a CSV of many
@@ -67,11 +68,11 @@ class UserData:
         return [Path(r[0]) for r in self.conn.execute("SELECT path FROM sources ORDER BY path")]
 
     def add_source(self, path: Path) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO sources(path) VALUES (?)", (str(path),))
 
     def remove_source(self, path: Path) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute("DELETE FROM sources WHERE path=?", (str(path),))
 
     # -- catalogue changes -----------------------------------------------------------
@@ -86,7 +87,7 @@ class UserData:
         return UserChanges(added=added, aliases=aliases, hidden=hidden)
 
     def add_entity(self, entity: Entity) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO added_entities VALUES (?, ?)",
                 (entity.id, _entity_to_json(entity)),
@@ -94,17 +95,17 @@ class UserData:
             self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity.id,))
 
     def add_alias(self, entity_id: str, alias: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO added_aliases VALUES (?, ?)", (entity_id, alias)
             )
 
     def hide_entity(self, entity_id: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO hidden_entities VALUES (?)", (entity_id,))
 
     def unhide_entity(self, entity_id: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.execute("DELETE FROM hidden_entities WHERE id=?", (entity_id,))
 
     # -- imported prices -------------------------------------------------------------
@@ -112,7 +113,7 @@ class UserData:
         self.put_imported_series_many(origin, [series])
 
     def put_imported_series_many(self, origin: str, series: Iterable[SeriesSnapshot]) -> None:
-        with self._transaction():
+        with self.transaction():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO imported_series VALUES (?, ?, ?)",
                 [(s.id, origin, json.dumps(series_to_dict(s))) for s in series],

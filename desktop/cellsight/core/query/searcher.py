@@ -32,6 +32,8 @@ from .names import NameLookup
 from .parser import QueryBuilder, is_browse
 from .postings import ArrayCache
 from .suggest import FIELD, suggest
+from .user_fields import UserIndex, canonical, is_user_field
+from .user_fields import split as split_user_clauses
 
 log = logging.getLogger("cellsight.search")
 FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
@@ -45,6 +47,8 @@ class _Generation:
     searcher: WSearcher
     facets: FacetTable
     frequencies: dict[tuple[str, bytes], float] = field(default_factory=dict)
+    docnums: dict[str, int | None] = field(default_factory=dict)  # doc id → docnum
+    user_masks: dict[tuple[int, str, str], np.ndarray] = field(default_factory=dict)
 
 
 class _KeyTermReader:
@@ -81,8 +85,11 @@ class Searcher:
         store: DocumentStore,
         alias_lookup: AliasLookup | None = None,
         names: NameLookup | None = None,
+        user: UserIndex | None = None,
     ) -> None:
+        """``user``: the tags, stars and notes behind ``tag:``, ``starred:``, ``note:``."""
         self.index = index
+        self.user = user
         self.store = store
         self.builder = QueryBuilder(index.index.schema)
         self._alias_lookup = alias_lookup
@@ -138,11 +145,13 @@ class Searcher:
     # -- search -------------------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
+        user = split_user_clauses(req.query)
+        text = user.query
         with self._lock:
             gen = self._current()
             # While typing, one character is not a query yet: as a prefix it matches
             # nearly everything, after reading thousands of rare words' postings.
-            browse = is_browse(req.query) or (req.typing and _one_character(req.query))
+            browse = is_browse(text) or (req.typing and _one_character(text))
             # Parse against this same generation: a second _current() here closed the
             # searcher in use when another process committed in between (ReaderClosed,
             # reliability tests).
@@ -151,9 +160,9 @@ class Searcher:
             languages: tuple[str, ...] = ()
             if not browse:
                 q, named = self.builder.parse_with_names(
-                    req.query, self._resolver(gen), typing=req.typing, names=self._names)
+                    text, self._resolver(gen), typing=req.typing, names=self._names)
                 languages = self._languages(gen)
-                q = widen(q, req.query, languages, self.builder.stops)
+                q = widen(q, text, languages, self.builder.stops)
             s = gen.searcher
             table = gen.facets
 
@@ -164,12 +173,28 @@ class Searcher:
             else:
                 found = evaluate(ctx, q)
                 base, scores = found.mask, found.score
+            # The query's own tag:/note:/starred: clauses narrow like its words do.
+            for field, value in user.filters:
+                base &= self._user_mask(gen, field, value)
+            for field, value in (*user.excludes,
+                                 *((canonical(f), v) for f, v in req.excludes
+                                   if is_user_field(f))):  # fmt: skip
+                base &= ~self._user_mask(gen, field, value)
+            if req.within_ids is not None:
+                base &= self._ids_mask(gen, req.within_ids)
             for field, value in req.excludes:
-                base &= ~table.filter_mask(_field(field), {value})
+                if not is_user_field(field):
+                    base &= ~table.filter_mask(_field(field), {value})
             by_field: dict[str, set[str]] = {}
+            user_by_field: dict[str, set[str]] = {}
             for field, value in req.filters:
-                by_field.setdefault(_field(field), set()).add(value)
+                if is_user_field(field):
+                    user_by_field.setdefault(canonical(field), set()).add(value)
+                else:
+                    by_field.setdefault(_field(field), set()).add(value)
             masks = {f: table.filter_mask(f, vals) for f, vals in by_field.items()}
+            for f, vals in user_by_field.items():  # a facet's values: OR within the field
+                masks[f] = np.logical_or.reduce([self._user_mask(gen, f, v) for v in vals])
             final = base.copy()
             for m in masks.values():
                 final &= m
@@ -184,6 +209,8 @@ class Searcher:
                         if other != field:
                             m &= om
                     facets[field] = table.field(field).count(m, req.facet_limit)
+                if self.user is not None:
+                    facets.update(self._user_facets(gen, base, masks, req.facet_limit))
 
             days = ctx.column("daynum") if browse or req.sort == "date" else None
             best = top(scores, final, req.offset + req.limit, days)[req.offset :]
@@ -198,7 +225,7 @@ class Searcher:
                     # the lexicon walk behind a suggestion is the slow part of them.
                     if len(self._suggestions) >= 256:
                         self._suggestions.pop(next(iter(self._suggestions)))
-                    self._suggestions[key] = self._suggest(s, q, req.query)
+                    self._suggestions[key] = self._suggest(s, q, text)
                 suggestion = self._suggestions[key]
         return SearchResult(
             request=req,
@@ -209,6 +236,46 @@ class Searcher:
             terms=terms,
             elapsed_ms=(time.perf_counter() - t0) * 1000,
         )
+
+    # -- user fields ------------------------------------------------------------------
+    def _ids_mask(self, gen: _Generation, ids: frozenset[str] | set[str]) -> np.ndarray:
+        """The documents ``ids`` as a mask over this generation's docnums."""
+        mask = np.zeros(gen.facets.ndocs, dtype=bool)
+        s = gen.searcher
+        for doc_id in ids:
+            n = gen.docnums.get(doc_id, -1)
+            if n == -1:
+                n = gen.docnums[doc_id] = s.document_number(id=doc_id)
+            if n is not None:
+                mask[n] = True
+        return mask & gen.facets.live
+
+    def _user_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
+        if self.user is None:
+            raise QueryError(f"{field}: is not available in this library.")
+        key = (self.user.version, field, value.lower())
+        got = gen.user_masks.get(key)
+        if got is None:
+            if len(gen.user_masks) > 512:
+                gen.user_masks.clear()
+            got = gen.user_masks[key] = self._ids_mask(gen, self.user.ids_for(field, value))
+        return got
+
+    def _user_facets(self, gen: _Generation, base: np.ndarray, masks: dict[str, np.ndarray],
+                     limit: int | None) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
+        assert self.user is not None
+        out: dict[str, tuple[FacetCount, ...]] = {}
+        for field, values in (("tag", self.user.tags()), ("starred", ("yes",))):
+            m = base.copy()
+            for other, om in masks.items():
+                if other != field:
+                    m &= om
+            counts = [FacetCount(v, int((m & self._user_mask(gen, field, v)).sum()))
+                      for v in values]
+            counts = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
+            if counts:
+                out[field] = tuple(counts[:limit] if limit is not None else counts)
+        return out
 
     def _languages(self, gen: _Generation) -> tuple[str, ...]:
         postings = gen.facets.fields.get("language")
@@ -264,9 +331,10 @@ class Searcher:
 
     def terms_for(self, text: str) -> tuple[str, ...]:
         """Analysed query terms, for highlighting a document opened from a search."""
-        if is_browse(text):
-            return ()
         try:
+            text = split_user_clauses(text).query
+            if is_browse(text):
+                return ()
             with self._lock:
                 gen = self._current()
                 q, named = self.builder.parse_with_names(text, self._resolver(gen),
