@@ -194,7 +194,7 @@ def cmd_note(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def cmd_whats_new(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .cli import EXIT_OK, _emit, _open, _result_json
 
-    since = (dt.datetime.combine(args.since, dt.time(), dt.timezone.utc)
+    since = (dt.datetime.combine(args.since, dt.time(), dt.UTC)
              if args.since else None)  # fmt: skip
     with _open(args) as lib:
         wn = lib.workbench.whats_new(since)

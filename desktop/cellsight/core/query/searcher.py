@@ -32,7 +32,8 @@ from .names import NameLookup
 from .parser import QueryBuilder, is_browse
 from .postings import ArrayCache
 from .suggest import FIELD, suggest
-from .user_fields import UserIndex, canonical, is_user_field
+from .user_fields import UserIndex, is_user_field
+from .user_fields import canonical as user_field
 from .user_fields import split as split_user_clauses
 
 log = logging.getLogger("cellsight.search")
@@ -177,7 +178,7 @@ class Searcher:
             for field, value in user.filters:
                 base &= self._user_mask(gen, field, value)
             for field, value in (*user.excludes,
-                                 *((canonical(f), v) for f, v in req.excludes
+                                 *((user_field(f), v) for f, v in req.excludes
                                    if is_user_field(f))):  # fmt: skip
                 base &= ~self._user_mask(gen, field, value)
             if req.within_ids is not None:
@@ -189,7 +190,7 @@ class Searcher:
             user_by_field: dict[str, set[str]] = {}
             for field, value in req.filters:
                 if is_user_field(field):
-                    user_by_field.setdefault(canonical(field), set()).add(value)
+                    user_by_field.setdefault(user_field(field), set()).add(value)
                 else:
                     by_field.setdefault(_field(field), set()).add(value)
             masks = {f: table.filter_mask(f, vals) for f, vals in by_field.items()}
@@ -265,16 +266,16 @@ class Searcher:
                      limit: int | None) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
         assert self.user is not None
         out: dict[str, tuple[FacetCount, ...]] = {}
-        for field, values in (("tag", self.user.tags()), ("starred", ("yes",))):
+        for name, values in (("tag", self.user.tags()), ("starred", ("yes",))):
             m = base.copy()
             for other, om in masks.items():
-                if other != field:
+                if other != name:
                     m &= om
-            counts = [FacetCount(v, int((m & self._user_mask(gen, field, v)).sum()))
+            counts = [FacetCount(v, int((m & self._user_mask(gen, name, v)).sum()))
                       for v in values]
             counts = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
             if counts:
-                out[field] = tuple(counts[:limit] if limit is not None else counts)
+                out[name] = tuple(counts[:limit] if limit is not None else counts)
         return out
 
     def _languages(self, gen: _Generation) -> tuple[str, ...]:

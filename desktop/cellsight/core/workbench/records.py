@@ -10,14 +10,14 @@ from ..model import SearchRequest
 
 def now() -> dt.datetime:
     """Timestamps are UTC, stored as ISO text with the offset."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
     t = dt.datetime.fromisoformat(text)
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ class Workbench:
                     saved.append((s.name, n))
         try:
             fired = tuple(self.check_alerts())
-        except Exception:  # noqa: BLE001 - an alert must never fail the index pass
+        except Exception:
             log.exception("evaluating the price alerts failed")
             fired = ()
         out = Arrived(len(fresh), tuple(saved), fired)
