@@ -39,6 +39,8 @@ from cellsight.core import library as library_module
 from cellsight.core.errors import LibraryError, LibraryReadOnlyError
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
+import cellsight.core.workbench.service  # noqa: F401 - imported before a fork drops privileges
+from cellsight.core.workbench.records import AlertRule
 
 QUERIES = ("", "lithium", "licensing", "company:CATL", "battery OR cathode")
 PRICES_CSV = "date,lithium,cobalt\n2024-01-31,1,2\n2024-02-29,4,5\n"
@@ -89,6 +91,12 @@ def refusals(lib_dir: Path, csv: Path) -> dict[str, str]:
         "import_prices": lambda lib: lib.import_prices(csv),
         "add_sources": lambda lib: lib.add_sources([SEEDS]),
         "remove_source": lambda lib: lib.remove_source(SEEDS),
+        "save_search": lambda lib: lib.workbench.save_search("x", SearchRequest("lithium")),
+        "tag": lambda lib: lib.workbench.tag(sorted(lib.store.all_ids())[:1], "t"),
+        "star": lambda lib: lib.workbench.star(sorted(lib.store.all_ids())[0]),
+        "note": lambda lib: lib.workbench.note(sorted(lib.store.all_ids())[0], "n"),
+        "add_alert": lambda lib: lib.workbench.add_alert(
+            AlertRule("a", "lithium", "above", level=1.0)),
     }
     out: dict[str, str] = {}
     with Library(lib_dir) as lib:

@@ -9,8 +9,13 @@ from ..model import SearchRequest
 
 
 def now() -> dt.datetime:
-    """Timestamps are UTC, stored as ISO text with the offset."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC)
+
+
+def stamp(t: dt.datetime) -> str:
+    """Stored times: UTC, microseconds always written, so text order is time order (an
+    arrival in the same second as "last seen" must still compare after it)."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def parse_time(text: str | None) -> dt.datetime | None:

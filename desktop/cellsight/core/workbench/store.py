@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 
 from ..userdata import UserData
-from .records import AlertRule, Annotations, Note, Quote, SavedSearch, now, parse_time
+from .records import AlertRule, Annotations, Note, Quote, SavedSearch, now, parse_time, stamp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS arrivals (doc_id TEXT PRIMARY KEY, at TEXT NOT NULL);
@@ -51,6 +51,14 @@ class WorkbenchStore:
         self.conn = user.conn
         if not user.read_only:
             self.conn.executescript(SCHEMA)
+        else:
+            # A read-only library from before the workbench: its missing tables are made
+            # empty and temporary (in memory), so every read works and nothing is written.
+            have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+            for stmt in SCHEMA.split(";"):
+                words = stmt.split()
+                if words[:2] == ["CREATE", "TABLE"] and words[5] not in have:
+                    self.conn.execute(stmt.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
         self.version = 0  # bumped by every change, so searches cache their masks per version
 
     def _changed(self) -> None:
@@ -59,11 +67,11 @@ class WorkbenchStore:
     # -- arrivals ---------------------------------------------------------------------
     def record_arrivals(self, ids: Iterable[str], at: dt.datetime | None = None) -> int:
         """Ids not seen before arrive now; returns how many were new."""
-        stamp = (at or now()).isoformat()
+        when = stamp(at or now())
         with self.user.transaction():
             before = self.conn.total_changes
             self.conn.executemany("INSERT OR IGNORE INTO arrivals VALUES (?, ?)",
-                                  ((i, stamp) for i in ids))  # fmt: skip
+                                  ((i, when) for i in ids))  # fmt: skip
             added = self.conn.total_changes - before
         if added:
             self._changed()
@@ -74,7 +82,7 @@ class WorkbenchStore:
             rows = self.conn.execute("SELECT doc_id FROM arrivals")
         else:
             rows = self.conn.execute("SELECT doc_id FROM arrivals WHERE at > ?",
-                                     (since.isoformat(),))  # fmt: skip
+                                     (stamp(since),))  # fmt: skip
         return frozenset(r[0] for r in rows)
 
     def arrival(self, doc_id: str) -> dt.datetime | None:
@@ -88,15 +96,15 @@ class WorkbenchStore:
     # -- saved searches ------------------------------------------------------------------
     def save_search(self, s: SavedSearch) -> SavedSearch:
         """Saving under an existing name replaces its query but keeps when it was seen."""
-        stamp = now()
+        t = now()
         old = self.saved(s.name)
-        created = old.created if old else stamp
-        seen = old.last_seen if old else stamp
+        created = old.created if old else t
+        seen = old.last_seen if old else t
         with self.user.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO saved_searches VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (s.name, s.query, json.dumps(s.filters), json.dumps(s.excludes), s.sort,
-                 (created or stamp).isoformat(), seen.isoformat() if seen else None))
+                 stamp(created or t), stamp(seen) if seen else None))
         self._changed()
         return self.saved(s.name)  # type: ignore[return-value]
 
@@ -111,7 +119,7 @@ class WorkbenchStore:
     def mark_seen(self, name: str, at: dt.datetime | None = None) -> None:
         with self.user.transaction():
             self.conn.execute("UPDATE saved_searches SET last_seen=? WHERE name=?",
-                              ((at or now()).isoformat(), name))  # fmt: skip
+                              (stamp(at or now()), name))  # fmt: skip
         self._changed()
 
     def remove_saved(self, name: str) -> bool:
@@ -153,12 +161,12 @@ class WorkbenchStore:
     # -- tags, stars, notes, quotes ------------------------------------------------------
     def tag(self, doc_ids: Iterable[str], *tags: str) -> None:
         """Tags match whatever their case; a tag keeps the spelling it was first given."""
-        stamp = now().isoformat()
+        when = stamp(now())
         with self.user.transaction():  # bulk tagging of results: one change
             known = {t.lower(): t for t in self._tag_names()}
             names = [known.get(t.lower(), t) for t in (_tag(t) for t in tags) if t]
             self.conn.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?, ?)",
-                                  [(d, t, stamp) for d in doc_ids for t in names])  # fmt: skip
+                                  [(d, t, when) for d in doc_ids for t in names])  # fmt: skip
         self._changed()
 
     def untag(self, doc_ids: Iterable[str], *tags: str) -> None:
@@ -175,18 +183,18 @@ class WorkbenchStore:
         with self.user.transaction():
             if starred:
                 self.conn.execute("INSERT OR IGNORE INTO stars VALUES (?, ?)",
-                                  (doc_id, now().isoformat()))  # fmt: skip
+                                  (doc_id, stamp(now())))  # fmt: skip
             else:
                 self.conn.execute("DELETE FROM stars WHERE doc_id=?", (doc_id,))
         self._changed()
 
     def add_note(self, doc_id: str, text: str) -> Note:
-        stamp = now()
+        t = now()
         with self.user.transaction():
             cur = self.conn.execute("INSERT INTO notes(doc_id, text, at) VALUES (?, ?, ?)",
-                                    (doc_id, text.strip(), stamp.isoformat()))  # fmt: skip
+                                    (doc_id, text.strip(), stamp(t)))  # fmt: skip
         self._changed()
-        return Note(int(cur.lastrowid or 0), doc_id, text.strip(), stamp)
+        return Note(int(cur.lastrowid or 0), doc_id, text.strip(), t)
 
     def edit_note(self, note_id: int, text: str) -> None:
         with self.user.transaction():
@@ -197,13 +205,13 @@ class WorkbenchStore:
         self._changed()
 
     def add_quote(self, doc_id: str, start: int, end: int, text: str) -> Quote:
-        stamp = now()
+        t = now()
         with self.user.transaction():
             cur = self.conn.execute(
                 "INSERT INTO quotes(doc_id, start, end, text, at) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, start, end, text, stamp.isoformat()))
+                (doc_id, start, end, text, stamp(t)))
         self._changed()
-        return Quote(int(cur.lastrowid or 0), doc_id, start, end, text, stamp)
+        return Quote(int(cur.lastrowid or 0), doc_id, start, end, text, t)
 
     def remove_quote(self, quote_id: int) -> None:
         with self.user.transaction():
