@@ -33,13 +33,14 @@ from typing import Any
 import pytest
 from harness import PYTHON, REPO, SEEDS, child_env, read_only_view, run_cli
 
-import cellsight.core.prices.csv_import  # noqa: F401 - imported before a fork drops privileges
+# Imported before a fork drops privileges.
+import cellsight.core.prices.csv_import
+import cellsight.core.workbench.service  # noqa: F401
 from cellsight import cli
 from cellsight.core import library as library_module
 from cellsight.core.errors import LibraryError, LibraryReadOnlyError
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
-import cellsight.core.workbench.service  # noqa: F401 - imported before a fork drops privileges
 from cellsight.core.workbench.records import AlertRule
 
 QUERIES = ("", "lithium", "licensing", "company:CATL", "battery OR cathode")

@@ -79,7 +79,7 @@ def test_every_workbench_save_killed_at_every_statement_is_all_or_nothing(tmp_pa
         lib_dir = tmp_path / f"lib{n}"
         shutil.copytree(pristine, lib_dir)
 
-        def run(n: int = n) -> None:
+        def run(n: int = n, lib_dir: Path = lib_dir) -> None:
             lib = Library(lib_dir)
             lib.prices()  # loaded before the kill counter starts
             kill_at_statement(lib, n)
