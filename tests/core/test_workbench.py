@@ -202,3 +202,12 @@ def test_read_only_library_from_before_the_workbench_reads_as_empty(
         assert ro.search("tag:x").total == 0 and ro.search("lithium").total >= 1
     with sqlite3.connect(folder / "user.sqlite") as conn:
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='tags'").fetchone()
+
+
+def test_tag_clause_also_finds_the_tags_the_source_gave(lib: Library) -> None:
+    tagged = [d for d in lib.store.documents() if "Data Visualisation" in d.parsed.tags]
+    assert tagged, "a seed page carries publisher tags"
+    assert {h.id for h in lib.search('tag:"data visualisation"').hits} == {tagged[0].id}
+    other = next(i for i in lib.store.all_ids() if i != tagged[0].id)
+    lib.workbench.tag([other], "Data Visualisation")
+    assert lib.search('tag:"Data Visualisation"').total == 2

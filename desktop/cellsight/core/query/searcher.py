@@ -253,14 +253,27 @@ class Searcher:
 
     def _user_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
         if self.user is None:
+            if field == "tag":  # no user data: the source's own tags
+                return self._source_tag_mask(gen, "tag", value)
             raise QueryError(f"{field}: is not available in this library.")
         key = (self.user.version, field, value.lower())
         got = gen.user_masks.get(key)
         if got is None:
             if len(gen.user_masks) > 512:
                 gen.user_masks.clear()
-            got = gen.user_masks[key] = self._ids_mask(gen, self.user.ids_for(field, value))
+            got = self._ids_mask(gen, self.user.ids_for(field, value))
+            if field == "tag":
+                # The tags and categories the source gave the document count too: one
+                # tag: for what the publisher and the analyst filed it under.
+                resolved = self._resolver(gen)("tag", value)
+                if resolved is not None:
+                    got = got | gen.facets.filter_mask("tag", {resolved})
+            gen.user_masks[key] = got
         return got
+
+    def _source_tag_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
+        resolved = self._resolver(gen)(field, value)
+        return gen.facets.filter_mask(field, {resolved if resolved is not None else value})
 
     def _user_facets(self, gen: _Generation, base: np.ndarray, masks: dict[str, np.ndarray],
                      limit: int | None) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
