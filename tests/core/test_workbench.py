@@ -211,3 +211,15 @@ def test_tag_clause_also_finds_the_tags_the_source_gave(lib: Library) -> None:
     other = next(i for i in lib.store.all_ids() if i != tagged[0].id)
     lib.workbench.tag([other], "Data Visualisation")
     assert lib.search('tag:"Data Visualisation"').total == 2
+
+
+def test_large_id_sets_map_through_the_id_table_and_prefer_live_copies(lib: Library) -> None:
+    bogus = {f"missing-{i}" for i in range(300)}  # over the one-by-one lookup's limit
+    doc_id = add_file(lib, "gotion.txt", NEWS)
+    (lib.sources()[0] / "gotion.txt").write_text(NEWS + "\n\nUpdated: Kenitra line two.")
+    lib.update()  # the same id again, in a new segment; the old copy deleted
+    for within in (frozenset(bogus | {doc_id}), frozenset({doc_id})):
+        res = lib.search(SearchRequest(query="Kenitra", within_ids=within))
+        assert [h.id for h in res.hits] == [doc_id]
+    every = frozenset(lib.store.all_ids() | bogus)
+    assert lib.search(SearchRequest(within_ids=every, limit=0)).total == lib.count()
