@@ -9,13 +9,18 @@ text that reaches the SVG (series labels come from payloads) is XML-escaped.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from xml.sax import saxutils
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 LINE, GRID, AXIS, MARK, TEXT = "#1f6fb2", "#e3e6ea", "#8a9099", "#c0392b", "#333333"
+BAND = "#fdf1e7"  # the brief's own dates behind the line
+# Characters XML 1.0 forbids: one in a payload's label would make the whole SVG unreadable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
@@ -27,9 +32,9 @@ class ChartMarker:
 
 
 def line_chart_svg(points: Sequence[tuple[dt.date, float]], *, title: str, unit: str,
-                   markers: Sequence[ChartMarker] = (), width: int = 720,
-                   height: int = 280) -> str:  # fmt: skip
-    """The chart as a standalone SVG document (UTF-8 text)."""
+                   markers: Sequence[ChartMarker] = (), width: int = 720, height: int = 280,
+                   period: tuple[dt.date, dt.date] | None = None) -> str:  # fmt: skip
+    """The chart as a standalone SVG document (UTF-8 text); ``period`` is shaded."""
     pts = sorted(points)
     left, right, top, bottom = 64, 16, 64, 40
     pw, ph = width - left - right, height - top - bottom
@@ -55,6 +60,11 @@ def line_chart_svg(points: Sequence[tuple[dt.date, float]], *, title: str, unit:
     def y(value: float) -> float:
         return top + ph * (1 - (value - lo) / (hi - lo))
 
+    if period is not None and period[0] < period[1]:
+        a, b = max(period[0], d0), min(period[1], d1)
+        if a < b:
+            out.append(f'<rect x="{x(a):.1f}" y="{top}" width="{x(b) - x(a):.1f}" '
+                       f'height="{ph}" fill="{BAND}"/>')
     for i in range(round((hi - lo) / step) + 1):
         v = lo + i * step
         out.append(_line(left, y(v), left + pw, y(v), GRID))
@@ -106,7 +116,7 @@ def _markers(markers: Sequence[ChartMarker], pts: list[tuple[dt.date, float]], x
 
 
 def _interpolate(pts: list[tuple[dt.date, float]], day: dt.date) -> float:
-    for (a, va), (b, vb) in zip(pts, pts[1:], strict=False):
+    for (a, va), (b, vb) in itertools.pairwise(pts):
         if a <= day <= b:
             return va if a == b else va + (vb - va) * (day - a).days / (b - a).days
     return pts[-1][1] if day >= pts[-1][0] else pts[0][1]
@@ -152,6 +162,10 @@ def _date_ticks(d0: dt.date, d1: dt.date, most: int = 7) -> list[tuple[dt.date, 
                 return [(d, str(d.year)) for d in ticks]
             return [(d, f"{_MONTHS[d.month - 1]} {d.year}") for d in ticks]
     return []
+
+
+def escape(text: str) -> str:
+    return saxutils.escape(_NOT_XML.sub("", text))
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, color: str) -> str:
