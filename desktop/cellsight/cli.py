@@ -81,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", help="check the index and stored documents for damage, "
                    "and repair it")
     # The workbench's commands, each module importing its work only when run.
-    from . import cli_brief, cli_library, cli_workbench
+    from . import cli_brief, cli_entity, cli_library, cli_workbench
 
-    for module in (cli_workbench, cli_brief, cli_library):
+    for module in (cli_workbench, cli_brief, cli_library, cli_entity):
         COMMANDS.update(module.add_parsers(sub))
     return p
 
