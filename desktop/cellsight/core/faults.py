@@ -14,6 +14,8 @@ kill lands inside the work, whatever the machine's pace.
                      half-written, or every segment written and the TOC not)
 ``index-committed``  a batch's Whoosh commit done, its store commit not
 ``batch-committed``  a batch's store commit done
+``library-member``   a member of a portable library written to its zip (export) or
+                     taken out of it (import); see ``workbench.portable``
 
 ``CELLSIGHT_PROGRESS=FILE`` appends ``POINT COUNT`` for every point reached, so a test
 reads where the run was (and where it died); FILE may be a FIFO the test reads.
@@ -32,7 +34,8 @@ import signal
 import sys
 from dataclasses import dataclass, field
 
-POINTS = ("file-processed", "segment-file", "index-committed", "batch-committed")
+POINTS = ("file-processed", "segment-file", "index-committed", "batch-committed",
+          "library-member")
 _OWNER = "CELLSIGHT_FAULTS_OWNER"
 
 
