@@ -223,3 +223,20 @@ def test_large_id_sets_map_through_the_id_table_and_prefer_live_copies(lib: Libr
         assert [h.id for h in res.hits] == [doc_id]
     every = frozenset(lib.store.all_ids() | bogus)
     assert lib.search(SearchRequest(within_ids=every, limit=0)).total == lib.count()
+
+
+def test_rename_keeps_dates_and_alerts_in_one_change(lib: Library) -> None:
+    from cellsight.core.workbench.records import AlertRule
+
+    wb = lib.workbench
+    before = wb.save_search("old", SearchRequest(query="lithium"))
+    wb.add_alert(AlertRule("a", lib.prices().series[0].id, "above", level=1.0, saved="old"))
+    after = wb.rename_saved("old", "  new   name ")
+    assert (after.name, after.created, after.last_seen) == ("new name", before.created,
+                                                             before.last_seen)
+    assert [r.saved for r in wb.store.alerts()] == ["new name"]
+    with pytest.raises(QueryError):
+        wb.saved("old")
+    wb.save_search("other", SearchRequest(query="x"))
+    with pytest.raises(QueryError, match="exists"):
+        wb.rename_saved("other", "new name")

@@ -352,7 +352,11 @@ class Library:
         if self._workbench is None:
             from .workbench.service import Workbench
 
-            self._workbench = Workbench(self)
+            # The search lane and the index lane may ask first at the same moment: two
+            # instances would each queue arrivals the window drains from only one.
+            with self._enricher_lock:
+                if self._workbench is None:
+                    self._workbench = Workbench(self)
         return self._workbench
 
     @property

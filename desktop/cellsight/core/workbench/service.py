@@ -186,6 +186,16 @@ class Workbench:
             self.store.mark_seen(name)
         return res, st.new_ids
 
+    def rename_saved(self, old: str, new: str) -> SavedSearch:
+        self.library.refuse_writing()
+        new = " ".join(new.split())
+        if not new:
+            raise ValueError("a saved search needs a name")
+        if self.store.saved(new) is not None:
+            raise QueryError(f"a saved search named “{new}” exists")
+        self.store.rename_saved(self.saved(old).name, new)
+        return self.saved(new)
+
     def remove_saved(self, name: str) -> None:
         self.library.refuse_writing()
         if not self.store.remove_saved(self.saved(name).name):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..userdata import UserData
 from .records import AlertRule, Annotations, Note, Quote, SavedSearch, now, parse_time, stamp
@@ -120,6 +121,19 @@ class WorkbenchStore:
         with self.user.transaction():
             self.conn.execute("UPDATE saved_searches SET last_seen=? WHERE name=?",
                               (stamp(at or now()), name))  # fmt: skip
+        self._changed()
+
+    def rename_saved(self, old: str, new: str) -> None:
+        """One change: the search keeps its dates, and alerts that name it follow."""
+        from .alerts import rule_from_json, rule_to_json
+
+        with self.user.transaction():
+            self.conn.execute("UPDATE saved_searches SET name=? WHERE name=?", (new, old))
+            for name, raw in self.conn.execute("SELECT name, rule FROM alerts").fetchall():
+                rule = rule_from_json(json.loads(raw))
+                if rule.saved == old:
+                    self.conn.execute("UPDATE alerts SET rule=? WHERE name=?", (json.dumps(
+                        rule_to_json(replace(rule, saved=new))), name))
         self._changed()
 
     def remove_saved(self, name: str) -> bool:
