@@ -240,3 +240,19 @@ def test_rename_keeps_dates_and_alerts_in_one_change(lib: Library) -> None:
     wb.save_search("other", SearchRequest(query="x"))
     with pytest.raises(QueryError, match="exists"):
         wb.rename_saved("other", "new name")
+
+
+def test_matching_ids_lists_every_result_in_order_without_hits(lib: Library) -> None:
+    req = SearchRequest(query="CATL", sort="date")
+    ids = lib.matching_ids(req)
+    full = lib.search(SearchRequest(query="CATL", sort="date", limit=100))
+    assert ids == tuple(h.id for h in full.hits) and len(ids) == full.total
+
+
+def test_quote_offsets_are_trimmed_with_its_text(lib: Library) -> None:
+    doc_id = add_file(lib, "gotion.txt", NEWS)
+    doc = lib.document(doc_id)
+    assert doc is not None
+    at = doc.full_text.index("Gotion High-Tech")
+    q = lib.workbench.quote(doc_id, at - 2, at + len("Gotion High-Tech") + 1)
+    assert doc.full_text[q.start:q.end] == q.text == "Gotion High-Tech"

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -400,6 +401,12 @@ class Library:
         if isinstance(request, str):
             request = SearchRequest(query=request)
         return self.searcher.search(request)
+
+    def matching_ids(self, request: SearchRequest) -> tuple[str, ...]:
+        """Every document ``request`` finds, in its order (no snippets: bulk actions)."""
+        every = replace(request, ids_only=True, limit=max(1, self.index.doc_count()),
+                        offset=0, with_facets=False, typing=False)  # fmt: skip
+        return self.searcher.search(every).ids
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)

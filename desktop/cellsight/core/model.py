@@ -198,6 +198,12 @@ class SearchRequest:
     typing: bool = False
     # Only these documents (saved searches count their new arrivals this way); None: all.
     within_ids: frozenset[str] | None = None
+    # Only the matching ids, in order, in ``SearchResult.ids`` (no hits, snippets or
+    # suggestion): bulk actions on every result.
+    ids_only: bool = False
+    # Matching documents per period: "month", "week" or "auto" (weeks when the dated
+    # matches span under about four months); None: no histogram (query/histogram.py).
+    with_histogram: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,11 @@ class SearchResult:
     suggestion: str | None = None
     terms: tuple[str, ...] = ()  # query terms, for highlighting in the reader
     elapsed_ms: float = 0.0
+    ids: tuple[str, ...] = ()  # with ``ids_only``: every matching id (offset/limit apply)
+    # With ``with_histogram``: (period, count) from the first dated match to the last,
+    # labelled "2024-03" or "2024-W09", and the matches without a date, counted apart.
+    histogram: tuple[tuple[str, int], ...] = ()
+    undated: int = 0
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,15 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..core.model import Hit, SearchResult
 from . import window_state
+from .alerts_controller import AlertsController
+from .annotations_controller import AnnotationsController
 from .indexing_feedback import IndexingFeedback
 from .library_actions import LibraryActions
 from .menus import build_menus
 from .messages import Message, MessageBus
 from .prices_controller import PricesController
 from .reader_controller import ReaderController
+from .saved_controller import SavedController
 from .search_controller import SearchController
 from .startup import StartupSequence
 from .tasks import TaskRunner
@@ -49,6 +52,7 @@ from .widgets.progress_panel import ProgressPanel
 from .widgets.reader_view import ReaderView
 from .widgets.results_pane import ResultsPane
 from .widgets.search_bar import SearchBar
+from .workbench_files import WorkbenchFiles
 
 if TYPE_CHECKING:
     # Imported when needed: the library pulls in the search engine and numpy, the
@@ -93,6 +97,12 @@ class MainWindow(QMainWindow):
         self.library_actions = LibraryActions(self, self.reader, tasks, messages)
         self.indexing_feedback = IndexingFeedback(self.progress, self.statusBar(), messages,
                                                   self)
+        # Saved searches: the list above the facets, notices of arrivals, What's new.
+        self.saved_searches = SavedController(self)
+        # Stars, tags, notes and quotes (reader panel, result marks); price alerts.
+        self.annotations = AnnotationsController(self)
+        self.alerts = AlertsController(self)
+        self.workbench_files = WorkbenchFiles(self)  # briefs, library export and import
         self.startup = StartupSequence(
             lambda: self.indexing is not None and self.indexing.busy, self)
         self.theme_group = build_menus(self)
@@ -112,6 +122,9 @@ class MainWindow(QMainWindow):
         self.documents.set_library(library)
         self.price_data.set_library(library)
         self.search.set_library(library)
+        self.saved_searches.set_library(library, self.indexing)
+        self.annotations.set_library(library)
+        self.alerts.set_library(library)
         if library.read_only:
             # In the banner until another warning replaces it (a refusal repeats it).
             self.messages.warning(library.read_only_reason)

@@ -51,6 +51,11 @@ def build_menus(window: MainWindow) -> QActionGroup:
                                       QKeySequence("Ctrl+Shift+O"))
     writing["import_prices"] = add_action(file, "&Import prices…", window.import_prices)
     add_action(file, "&Export results (CSV)…", window.export_results, QKeySequence("Ctrl+E"))
+    files = window.workbench_files
+    add_action(file, "Export &brief…", files.export_brief, QKeySequence("Ctrl+B"))
+    file.addSeparator()
+    add_action(file, "Export &library…", files.export_library)
+    add_action(file, "I&mport library…", files.import_library)
     file.addSeparator()
     writing["reindex"] = add_action(file, "&Re-index", lambda: window.index_paths([]),
                                     QKeySequence("F5"))
@@ -63,12 +68,20 @@ def build_menus(window: MainWindow) -> QActionGroup:
     add_action(edit, "&Find in article", window.reader.open_find, QKeySequence("Ctrl+F"))
     add_action(edit, "&Clear filters", window.search.clear_filters,
                QKeySequence("Ctrl+Shift+Backspace"))
+    saved = window.saved_searches  # disables its entry itself on a read-only library
+    saved.save_action = add_action(edit, "Sa&ve search…", saved.save_current,
+                                   QKeySequence("Ctrl+S"))
+    edit.addSeparator()
+    edit.addAction(window.reader.save_quote_action)  # Ctrl+Shift+Q; also the reader's menu
+    notes = window.annotations  # disables its entry itself on a read-only library
+    notes.tag_all_action = add_action(edit, "&Tag all results…", notes.tag_all_results)
 
     view = bar.addMenu("&View")
     toggle = window.price_dock.toggleViewAction()
     toggle.setText("&Price panel")
     toggle.setShortcut(QKeySequence("Ctrl+P"))
     view.addAction(toggle)
+    add_action(view, "&What's new…", saved.show_whats_new, QKeySequence("Ctrl+Shift+N"))
     theme_menu = view.addMenu("&Theme")
     themes = QActionGroup(window)
     for key, label in THEMES:
@@ -77,6 +90,10 @@ def build_menus(window: MainWindow) -> QActionGroup:
         act.setData(key)
         themes.addAction(act)
         act.triggered.connect(lambda _c=False, k=key: window.set_theme(k))
+
+    prices = bar.addMenu("&Prices")
+    add_action(prices, "&Alerts…", window.alerts.open_dialog)
+    prices.addAction(toggle)
 
     help_menu = bar.addMenu("&Help")
     add_action(help_menu, "&Query syntax", window.search_bar.show_help, QKeySequence("F1"))

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, Signal
 log = logging.getLogger("cellsight.ui")
 
 INFO, WARNING, ERROR = "info", "warning", "error"
+# Information worth keeping on screen until the next message (new documents, alerts).
+NOTICE = "notice"
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,14 @@ class MessageBus(QObject):
         msg = Message(level, text, details)
         self.history.append(msg)
         del self.history[:-200]
-        getattr(log, "error" if level == ERROR else level)("%s", text)
+        getattr(log, {ERROR: "error", NOTICE: "info"}.get(level, level))("%s", text)
         self.posted.emit(msg)
 
     def info(self, text: str) -> None:
         self._post(INFO, text)
+
+    def notice(self, text: str) -> None:
+        self._post(NOTICE, text)
 
     def warning(self, text: str, details: str = "") -> None:
         self._post(WARNING, text, details)

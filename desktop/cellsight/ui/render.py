@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -103,15 +103,14 @@ def render_document_html(
     e_starts, e_ends = [a.start for a in entities], [a.end for a in entities]
     t_starts, t_ends = [t[0] for t in terms], [t[1] for t in terms]
     out: list[str] = []
-    pages, ocr = doc.parsed.pages, set(doc.parsed.ocr_pages)
-    shown_page = 0
-    for i, (s, e) in enumerate(spans):
-        page = page_at(pages, s)
-        if page is not None and page != shown_page:
-            # Body offsets are offsets into the parsed text, where pages are counted.
-            out.append(_page_break(page, page in ocr, c))
-            shown_page = page
-        lo, hi = base + s, base + e
+    ocr = set(doc.parsed.ocr_pages)
+    i = -1
+    for block in _blocks(doc, spans):
+        if isinstance(block, int):
+            out.append(_page_break(block, block in ocr, c))
+            continue
+        i += 1
+        lo, hi = block
         # Both lists are sorted and non-overlapping, so ends are sorted too.
         here_e = entities[bisect_right(e_ends, lo) : bisect_left(e_starts, hi)]
         here_t = terms[bisect_right(t_ends, lo) : bisect_left(t_starts, hi)]
@@ -121,6 +120,34 @@ def render_document_html(
         else:
             out.append(f'<p style="margin-top:0px; margin-bottom:10px">{inner}</p>')
     return "\n".join(out)
+
+
+def block_spans(doc: Document) -> list[tuple[int, int] | None]:
+    """What each block of the rendered body shows, in order: its [start, end) in
+    ``doc.full_text``, or None for a page label (and for the "no text" line).
+
+    The reader maps a selection back to offsets in the document through this; it is
+    the same sequence :func:`render_document_html` writes, one ``<p>``/``<h3>`` each.
+    """
+    full = doc.full_text
+    spans = paragraphs(full[min(doc.body_offset, len(full)):])
+    if not spans:
+        return [None]
+    return [None if isinstance(b, int) else b for b in _blocks(doc, spans)]
+
+
+def _blocks(doc: Document, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int] | int]:
+    """The body's blocks: a paragraph's (start, end) in ``doc.full_text``, or the
+    number of the page whose label precedes it."""
+    base = min(doc.body_offset, len(doc.full_text))
+    shown_page = 0
+    for s, e in spans:
+        page = page_at(doc.parsed.pages, s)
+        if page is not None and page != shown_page:
+            # Body offsets are offsets into the parsed text, where pages are counted.
+            yield page
+            shown_page = page
+        yield base + s, base + e
 
 
 def _page_break(page: int, ocr: bool, c: dict[str, str]) -> str:
@@ -226,4 +253,6 @@ def _anchor_open(anchor: _Anchor, c: dict[str, str]) -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n", "<br/>")
+    # U+2029 would start a new block in Qt's document and break the one block per
+    # paragraph that block_spans promises: it is a line break like "\n".
+    return html.escape(text, quote=True).replace("\n", "<br/>").replace("\u2029", "<br/>")

@@ -27,6 +27,7 @@ from ..store import DocumentStore
 from .engine import Context, evaluate, top
 from .facets import FacetTable
 from .highlight import flat_page_starts, snippet_at
+from .histogram import date_histogram
 from .languages import present, widen
 from .names import NameLookup
 from .parser import QueryBuilder, is_browse
@@ -50,6 +51,7 @@ class _Generation:
     frequencies: dict[tuple[str, bytes], float] = field(default_factory=dict)
     docnums: dict[str, int | None] = field(default_factory=dict)  # doc id → docnum
     id_map: dict[str, int] | None = None  # every live id → docnum, for large id sets
+    id_by_num: dict[int, str] | None = None
     user_masks: dict[tuple[int, str, str], np.ndarray] = field(default_factory=dict)
 
 
@@ -215,8 +217,19 @@ class Searcher:
                 if self.user is not None:
                     facets.update(self._user_facets(gen, base, masks, req.facet_limit))
 
-            days = ctx.column("daynum") if browse or req.sort == "date" else None
-            best = top(scores, final, req.offset + req.limit, days)[req.offset :]
+            by_date = browse or req.sort == "date"
+            days = ctx.column("daynum") if by_date or req.with_histogram else None
+            histogram: tuple[tuple[str, int], ...] = ()
+            undated = 0
+            if req.with_histogram and days is not None:
+                histogram, undated = date_histogram(days[final], req.with_histogram)
+            best = top(scores, final, req.offset + req.limit,
+                       days if by_date else None)[req.offset :]  # fmt: skip
+            if req.ids_only:
+                by_num = self._ids_by_docnum(gen)
+                return SearchResult(request=req, total=total, hits=(), facets=facets,
+                                    ids=tuple(by_num[int(n)] for n in best),
+                                    elapsed_ms=(time.perf_counter() - t0) * 1000)  # fmt: skip
             hits = [(s.stored_fields(int(n))["id"], float(scores[n])) for n in best]
             terms = tuple(sorted(ctx.terms | set(named)))
             out_hits = tuple(self._hit(h_id, score, terms, languages) for h_id, score in hits)
@@ -238,6 +251,8 @@ class Searcher:
             suggestion=suggestion,
             terms=terms,
             elapsed_ms=(time.perf_counter() - t0) * 1000,
+            histogram=histogram,
+            undated=undated,
         )
 
     # -- user fields ------------------------------------------------------------------
@@ -260,6 +275,11 @@ class Searcher:
             if n is not None:
                 mask[n] = True
         return mask & gen.facets.live
+
+    def _ids_by_docnum(self, gen: _Generation) -> dict[int, str]:
+        if gen.id_by_num is None:
+            gen.id_by_num = {n: i for i, n in self._id_map(gen).items()}
+        return gen.id_by_num
 
     def _id_map(self, gen: _Generation) -> dict[str, int]:
         if gen.id_map is None:

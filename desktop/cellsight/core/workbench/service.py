@@ -314,12 +314,32 @@ class Workbench:
         return self.store.add_note(self._doc(doc_id), text)
 
     def quote(self, doc_id: str, start: int, end: int) -> Quote:
+        """Save ``full_text[start:end]``; surrounding whitespace is trimmed from the
+        offsets too, so the quote's text and its place agree."""
         doc = self.library.document(self._doc(doc_id))
         assert doc is not None
         full = doc.full_text
         if not 0 <= start < end <= len(full):
             raise ValueError(f"the quote {start}–{end} is outside the document (0–{len(full)})")
-        return self.store.add_quote(doc_id, start, end, full[start:end].strip())
+        while start < end and full[start].isspace():
+            start += 1
+        while end > start and full[end - 1].isspace():
+            end -= 1
+        if start == end:
+            raise ValueError("the quote is empty")
+        return self.store.add_quote(doc_id, start, end, full[start:end])
+
+    def edit_note(self, note_id: int, text: str) -> None:
+        """Empty text deletes the note."""
+        self.library.refuse_writing()
+        self.store.edit_note(note_id, text)
+
+    def remove_quote(self, quote_id: int) -> None:
+        self.library.refuse_writing()
+        self.store.remove_quote(quote_id)
+
+    def saved_searches(self) -> list[SavedSearch]:
+        return self.store.saved_searches()
 
     def annotations(self, doc_id: str) -> Annotations:
         return self.store.annotations(doc_id)

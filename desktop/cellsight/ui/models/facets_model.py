@@ -18,8 +18,12 @@ FacetRole = Qt.ItemDataRole.UserRole + 1  # (field, value) or None
 CountRole = Qt.ItemDataRole.UserRole + 2
 MoreRole = Qt.ItemDataRole.UserRole + 3
 TOP_N = 8
+VALUE_LABELS = {("starred", "yes"): "★ starred"}  # what a value shows where its name says little
 
+# In display order. The user's own fields first: they are few, and they are what the
+# user filed documents under.
 LABELS = {
+    "starred": "Starred", "tag": "Tag",
     "company": "Company", "topic": "Topic", "person": "Person", "place": "Place",
     "organisation": "Organisation", "policy": "Policy", "material": "Material",
     "product": "Product", "source": "Source", "year": "Year", "language": "Language",
@@ -127,7 +131,8 @@ class FacetsModel(QAbstractItemModel):
                 return f"more… ({node.count})"
             if node.value is None:
                 return LABELS.get(node.field, node.field)
-            return f"{node.value}  ({node.count})"
+            shown = VALUE_LABELS.get((node.field, node.value), node.value)
+            return f"{shown}  ({node.count})"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if node.value is None:
                 return LABELS.get(node.field, node.field)

@@ -10,6 +10,9 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from ...core.model import Hit, SearchResult
 
 HitRole = Qt.ItemDataRole.UserRole + 1
+# bool: arrived since the open saved search was seen (an offset clear of other roles)
+NewRole = Qt.ItemDataRole.UserRole + 10
+StarRole = Qt.ItemDataRole.UserRole + 11  # bool: the user starred the document
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -23,6 +26,8 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self._hits: tuple[Hit, ...] = ()
         self.total = 0
+        self._new_ids: frozenset[str] = frozenset()
+        self._starred: frozenset[str] = frozenset()
 
     def set_result(self, result: SearchResult) -> None:
         old = self._hits
@@ -37,6 +42,26 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._hits = new
         self.endResetModel()
+
+    def set_new_ids(self, ids: frozenset[str]) -> None:
+        """Mark these documents "new" wherever they are listed, in this and later results
+        (the saved search's pages), until another set (or an empty one) replaces it."""
+        if ids == self._new_ids:
+            return
+        self._new_ids = frozenset(ids)
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1), [NewRole])
+
+    def new_ids(self) -> frozenset[str]:
+        return self._new_ids
+
+    def set_starred(self, ids: frozenset[str]) -> None:
+        """The documents the user starred (marked wherever they are listed)."""
+        if ids == self._starred:
+            return
+        self._starred = frozenset(ids)
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1), [StarRole])
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -69,7 +94,13 @@ class ResultsModel(QAbstractListModel):
             return f"{hit.title}\n{hit.path}" + (f" › {hit.member}" if hit.member else "")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             date = hit.date.isoformat() if hit.date else "undated"
-            return f"{hit.title}, {date}, {hit.source or 'unknown source'}"
+            new = ", new" if hit.id in self._new_ids else ""
+            star = ", starred" if hit.id in self._starred else ""
+            return f"{hit.title}, {date}, {hit.source or 'unknown source'}{new}{star}"
         if role == HitRole:
             return hit
+        if role == NewRole:
+            return hit.id in self._new_ids
+        if role == StarRole:
+            return hit.id in self._starred
         return None

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from ...core.prices_view import PriceBook, SeriesView
@@ -31,6 +31,7 @@ SeriesRole = Qt.ItemDataRole.UserRole + 1  # the row's SeriesView
 SortRole = Qt.ItemDataRole.UserRole + 2  # float or casefolded str; None sorts last
 SparkRole = Qt.ItemDataRole.UserRole + 3  # tuple[float, ...] for the Trend column
 IdRole = Qt.ItemDataRole.UserRole + 4  # series id
+AlertRole = Qt.ItemDataRole.UserRole + 5  # str: why the series' alerts fired ("" if none did)
 
 LABEL, LATEST, CHANGE, YTD, YOY, AS_OF, FREQUENCY, TREND = range(8)
 HEADERS = ("Label", "Latest", "Change %", "YTD %", "YoY %", "As of", "Frequency", "Trend")
@@ -82,11 +83,31 @@ def stale_reason(view: SeriesView, newest: dt.date | None) -> str:
     )
 
 
+def alert_icon(dark: bool, size: int = 14) -> QIcon:
+    """The mark of a series with a triggered alert: a filled disc with "!"."""
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colours(dark)["down"]))
+    painter.drawEllipse(0, 0, size, size)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(size - 3)
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff" if not dark else "#1e1f22"))
+    painter.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, "!")
+    painter.end()
+    return QIcon(pix)
+
+
 class SeriesTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._views: tuple[SeriesView, ...] = ()
         self._newest: dt.date | None = None
+        self._alerts: dict[str, str] = {}  # series id -> why its alerts fired
 
     # -- content -------------------------------------------------------------------
     def set_book(self, book: PriceBook) -> None:
@@ -97,6 +118,18 @@ class SeriesTableModel(QAbstractTableModel):
 
     def views(self) -> tuple[SeriesView, ...]:
         return self._views
+
+    def set_alerts(self, alerts: dict[str, str]) -> None:
+        """Series with a triggered alert → its message (one line per alert); kept
+        across books, as the alerts are evaluated separately."""
+        if alerts == self._alerts:
+            return
+        self._alerts = dict(alerts)
+        if self._views:
+            self.dataChanged.emit(self.index(0, LABEL), self.index(len(self._views) - 1, LABEL))
+
+    def alert(self, series_id: str) -> str:
+        return self._alerts.get(series_id, "")
 
     def view(self, row: int) -> SeriesView | None:
         return self._views[row] if 0 <= row < len(self._views) else None
@@ -145,6 +178,8 @@ class SeriesTableModel(QAbstractTableModel):
             return view
         if role == IdRole:
             return view.id
+        if role == AlertRole:
+            return self._alerts.get(view.id, "")
         if role == SparkRole:
             return view.spark if col == TREND else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -218,6 +253,8 @@ class SeriesTableModel(QAbstractTableModel):
         lines: list[str] = []
         st, s = view.stats, view.series
         if col == LABEL:
+            if view.id in self._alerts:
+                lines.append(f"Alert: {self._alerts[view.id]}")
             lines.append(f"{s.label} ({s.unit})")
             source = s.provider or s.url
             if source:
@@ -278,6 +315,8 @@ class SeriesTableModel(QAbstractTableModel):
         return None
 
     def _decoration(self, view: SeriesView, col: int) -> QIcon | None:
+        if col == LABEL and view.id in self._alerts:
+            return alert_icon(is_dark())  # the tooltip lists any mismatches too
         if not self._mismatches_for(view, col):
             return None
         style = QApplication.style()
@@ -292,6 +331,8 @@ class SeriesTableModel(QAbstractTableModel):
             text = f"{text}: {stale_reason(view, self._newest)}"
         if self._mismatches_for(view, col):
             text += ", stated figures disagree"
+        if col == LABEL and view.id in self._alerts:
+            text += f", alert: {self._alerts[view.id]}"
         return f"{HEADERS[col]}: {text}"
 
 

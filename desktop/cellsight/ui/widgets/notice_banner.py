@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ..messages import ERROR, INFO, Message
+from ..messages import ERROR, INFO, NOTICE, Message
 
-COLOURS = {INFO: "#1a57c7", ERROR: "#b3261e"}
+COLOURS = {INFO: "#1a57c7", NOTICE: "#1a57c7", ERROR: "#b3261e"}
 WARNING_COLOUR = "#8a5a00"
 
 

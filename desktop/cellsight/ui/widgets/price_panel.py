@@ -11,13 +11,14 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
     QLabel,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -48,6 +49,7 @@ class PricePanel(QWidget):
     import_requested = Signal(str)  # path of a CSV to import
     exported = Signal(str)  # path written
     export_failed = Signal(str)  # readable reason
+    alerts_requested = Signal(str)  # the series the menu was opened on ("" for none)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +78,8 @@ class PricePanel(QWidget):
         header.setSectionResizeMode(TREND, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(TREND, 110)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_table_menu)
 
         self.chart = PriceChart()
         self.chart.marker_clicked.connect(self.marker_clicked)
@@ -214,6 +218,19 @@ class PricePanel(QWidget):
         has = bool(self._last_ids) or bool(self.chart.charted())
         for action in (self.png_action, self.csv_action, self.show_all_action):
             action.setEnabled(has)
+
+    def table_menu(self, pos: QPoint) -> QMenu:
+        """The series table's menu at ``pos`` (viewport coordinates)."""
+        index = self.table.indexAt(pos)
+        view = index.data(SeriesRole) if index.isValid() else None
+        menu = QMenu(self)
+        menu.addAction("Alerts…", lambda: self.alerts_requested.emit(view.id if view else ""))
+        return menu
+
+    def _show_table_menu(self, pos: QPoint) -> None:
+        menu = self.table_menu(pos)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     # -- toolbar -----------------------------------------------------------------------------
     def _on_rebase(self, checked: bool) -> None:

@@ -37,9 +37,11 @@ from ..dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
 from ..models.results_model import member_label
 from ..render import parse_entity_href, render_document_html, render_title_html
 from ..theme import ENTITY_LABELS, colours, is_dark
+from .annotation_panel import AnnotationPanel
 from .entity_list import EntityList, TypeLegend
 from .find_bar import FindBar
 from .market_context import MarketContextStrip
+from .quote_marks import QuoteMarks
 
 if TYPE_CHECKING:
     from ...core.prices_view import MarketContext
@@ -88,6 +90,7 @@ class ReaderView(QWidget):
     add_entity_requested = Signal(str, str, str)  # selected text, type, canonical name
     add_alias_requested = Signal(str, str)  # entity id, alias
     hide_entity_requested = Signal(str)  # entity id
+    quote_requested = Signal(int, int)  # the selection's start, end in Document.full_text
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +115,9 @@ class ReaderView(QWidget):
         lay.setContentsMargins(8, 8, 8, 4)
         lay.setSpacing(4)
         self._build_header(lay, content)
+        # The user's star and tags under the header; notes and quotes in the side column.
+        self.annotations = AnnotationPanel(content)  # shown once a library supplies them
+        lay.addWidget(self.annotations.strip)
         self.market_strip = MarketContextStrip(content)
         self.market_strip.series_clicked.connect(self.series_clicked)
         lay.addWidget(self.market_strip)
@@ -134,11 +140,26 @@ class ReaderView(QWidget):
         body_lay.addWidget(self.browser, 1)
         self.find_bar = FindBar(self.browser, body)
         body_lay.addWidget(self.find_bar)
-        self.entity_list = EntityList(splitter)
+        # The right column: the article's entities above, the user's annotations below.
+        side = QSplitter(Qt.Orientation.Vertical, splitter)
+        side.setChildrenCollapsible(False)
+        self.entity_list = EntityList(side)
         self.entity_list.setMinimumWidth(230)
         self.entity_list.entity_clicked.connect(self.entity_clicked)
+        side.addWidget(self.entity_list)
+        side.addWidget(self.annotations)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 1)
+        side.setSizes([1000, 1000])  # halves, whatever the lists' own size hints say
+        self.quote_marks = QuoteMarks(self.browser)
+        self._quotes_off = ""  # why quotes cannot be saved ("" when they can)
+        # No shortcut context of its own: the window's Edit menu holds it (Ctrl+Shift+Q).
+        self.save_quote_action = QAction("Save quote", self)
+        self.save_quote_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.save_quote_action.triggered.connect(self.request_quote)
+        self.browser.copyAvailable.connect(lambda _on: self._update_quote_action())
         splitter.addWidget(body)
-        splitter.addWidget(self.entity_list)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         lay.addWidget(splitter, 1)
@@ -209,12 +230,16 @@ class ReaderView(QWidget):
         self.browser.clear()
         self.entity_list.clear()
         self.market_strip.clear()
+        self.annotations.clear()
+        self.quote_marks.render(None)
+        self._update_quote_action()
         self._stack.setCurrentIndex(0)
 
     def document(self) -> Document | None:
         return self._doc
 
     def refresh_theme(self) -> None:
+        self.annotations.refresh_theme()
         if self._doc is not None:
             self._render_all()
 
@@ -287,6 +312,8 @@ class ReaderView(QWidget):
             self._doc, self._terms, hidden_types=self._hidden_types, dark=is_dark()
         )
         self.browser.setHtml(html_text)
+        self.quote_marks.render(self._doc)  # setHtml dropped the quotes' paint
+        self._update_quote_action()
         if keep_scroll:
             bar.setValue(position)
         if self.find_bar.isVisible():
@@ -367,6 +394,9 @@ class ReaderView(QWidget):
             alias = menu.addAction("Add as alias of…", lambda: self.request_add_alias(name))
             alias.setEnabled(bool(self._choices))
             self._editing(add, alias)
+        menu.addSeparator()
+        self._update_quote_action()
+        menu.addAction(self.save_quote_action)
         span = self._span(self.browser.anchorAt(pos))
         if span is not None and span.type in ENTITY_TYPES:
             menu.addSeparator()
@@ -375,6 +405,36 @@ class ReaderView(QWidget):
             menu.addAction(hide)
             self._editing(hide)
         return menu
+
+    # -- quotes -------------------------------------------------------------------------
+    def selection_offsets(self) -> tuple[int, int] | None:
+        """The selected text as [start, end) offsets into the open document's full text."""
+        return self.quote_marks.selection_offsets() if self._doc is not None else None
+
+    def request_quote(self) -> None:
+        """Ask for the selection to be saved as a quote (Save quote, Ctrl+Shift+Q)."""
+        span = None if self._quotes_off else self.selection_offsets()
+        if span is not None:
+            self.quote_requested.emit(*span)
+
+    def set_quotes(self, doc_id: str, spans: Sequence[tuple[int, int]]) -> None:
+        """Paint the saved quotes of ``doc_id`` (ignored if another document is shown)."""
+        if self.quote_marks.set_quotes(doc_id, spans):
+            self._render_body(keep_scroll=True)  # a quote went: repaint from clean text
+
+    def show_quote(self, start: int, end: int) -> None:
+        """Select the text at [start, end) of the open document and scroll to it."""
+        self.quote_marks.show_offset(start, end)
+
+    def set_quotes_enabled(self, enabled: bool, why: str = "") -> None:
+        """Whether Save quote is offered; ``why`` is its tooltip where it is not."""
+        self._quotes_off = "" if enabled else (why or "Quotes cannot be saved here.")
+        self.save_quote_action.setToolTip(self._quotes_off or "Save the selected text as a quote")
+        self._update_quote_action()
+
+    def _update_quote_action(self) -> None:
+        has = self._doc is not None and self.browser.textCursor().hasSelection()
+        self.save_quote_action.setEnabled(has and not self._quotes_off)
 
     def _editing(self, *actions: QAction) -> None:
         """Catalogue edits stay in the menu, greyed with the reason, when not allowed."""

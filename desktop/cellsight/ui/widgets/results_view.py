@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.model import Hit
-from ..models.results_model import HitRole, ResultsModel, member_label
+from ..models.results_model import HitRole, NewRole, ResultsModel, StarRole, member_label
 from ..theme import colours
+from .saved_list import paint_badge
 
 ROW_HEIGHT = 96
+STAR = "★"
+STAR_COLOUR = {False: "#e0a100", True: "#f5c542"}  # by dark theme: gold on either base
 
 
 def snippet_html(hit: Hit, *, dark: bool) -> str:
@@ -49,6 +52,19 @@ def meta_text(hit: Hit) -> str:
     date = hit.date.isoformat() if hit.date else "undated"
     where = member_label(hit.path, hit.member)
     return " · ".join(x for x in (date, hit.source or "unknown source", hit.author, where) if x)
+
+
+def new_mark(painter: QPainter, mid_left: QPoint, font: QFont, *, dark: bool) -> int:
+    """The "new" pill of a hit, its left edge and vertical middle at ``mid_left``;
+    returns the width it takes, with the gap after it."""
+    fm = QFontMetrics(font)
+    pill = QRect(mid_left.x(), mid_left.y() - fm.height() // 2,
+                 fm.horizontalAdvance("new") + 12, fm.height())
+    painter.save()
+    painter.setFont(font)
+    paint_badge(painter, pill, "new", dark=dark)
+    painter.restore()
+    return pill.width() + 6
 
 
 class HitDelegate(QStyledItemDelegate):
@@ -99,11 +115,22 @@ class HitDelegate(QStyledItemDelegate):
         painter.save()
         painter.setClipRect(opt.rect)
         y = r.top()
+        left = r.left()
+        if index.data(NewRole):  # arrived since the saved search on screen was last opened
+            left += new_mark(painter, QPoint(left, y + tm.lineSpacing() // 2), small, dark=dark)
         painter.setFont(title_font)
         painter.setPen(text_colour)
-        painter.drawText(QRect(r.left(), y, r.width(), tm.lineSpacing()),
+        title_w = r.left() + r.width() - left
+        if index.data(StarRole):  # starred by the user: a star at the end of the title line
+            star_w = tm.horizontalAdvance(STAR) + self.PAD
+            title_w -= star_w
+            painter.setPen(QColor(STAR_COLOUR[dark]))
+            painter.drawText(QRect(r.right() - star_w, y, star_w, tm.lineSpacing()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, STAR)
+            painter.setPen(text_colour)
+        painter.drawText(QRect(left, y, title_w, tm.lineSpacing()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         tm.elidedText(hit.title, Qt.TextElideMode.ElideRight, r.width()))
+                         tm.elidedText(hit.title, Qt.TextElideMode.ElideRight, title_w))
         y += tm.lineSpacing() + self.PAD // 2
         painter.setFont(small)
         meta = meta_text(hit)
