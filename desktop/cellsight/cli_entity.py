@@ -91,7 +91,7 @@ def _print_page(page: EntityPage) -> None:
         top = max(p.count for p in shown) or 1
         bars = "".join(_BARS[round(p.count / top * (len(_BARS) - 1))] for p in shown)
         print(f"\nper {t.unit}, {shown[0].period} to {shown[-1].period}: {bars}")
-        for p in shown[-6:]:
+        for p in [p for p in shown if p.count][-6:]:  # the latest that hold documents
             topics = ", ".join(f"{name} {n}" for name, n in p.topics[:3])
             print(f"  {p.period}  {p.count:>5}  {topics}")
     print(f"  undated  {t.undated:>5}")

@@ -16,6 +16,7 @@ from .enrich.catalogue import Entity, UserChanges
 from .model import SeriesSnapshot
 from .serialize import series_from_dict, series_to_dict
 from .store import connect
+from .workbench.schema import SCHEMA as WORKBENCH_SCHEMA
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, added TEXT DEFAULT CURRENT_TIMESTAMP);
@@ -39,7 +40,7 @@ class UserData:
             # Reads the tables, so a damaged or foreign file fails here, not later.
             self.conn.execute("SELECT count(*) FROM sources").fetchone()
         else:
-            self.conn.executescript(SCHEMA)
+            self.conn.executescript(SCHEMA + WORKBENCH_SCHEMA)
         self._lock = threading.RLock()
 
     def close(self) -> None:

@@ -229,7 +229,8 @@ class Searcher:
                 by_num = self._ids_by_docnum(gen)
                 return SearchResult(request=req, total=total, hits=(), facets=facets,
                                     ids=tuple(by_num[int(n)] for n in best),
-                                    elapsed_ms=(time.perf_counter() - t0) * 1000)  # fmt: skip
+                                    elapsed_ms=(time.perf_counter() - t0) * 1000,
+                                    histogram=histogram, undated=undated)  # fmt: skip
             hits = [(s.stored_fields(int(n))["id"], float(scores[n])) for n in best]
             terms = tuple(sorted(ctx.terms | set(named)))
             out_hits = tuple(self._hit(h_id, score, terms, languages) for h_id, score in hits)

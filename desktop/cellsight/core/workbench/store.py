@@ -15,33 +15,8 @@ from dataclasses import replace
 
 from ..userdata import UserData
 from .records import AlertRule, Annotations, Note, Quote, SavedSearch, now, parse_time, stamp
+from .schema import SCHEMA
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS arrivals (doc_id TEXT PRIMARY KEY, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS arrivals_at ON arrivals(at);
-CREATE TABLE IF NOT EXISTS saved_searches (
-    name TEXT PRIMARY KEY, query TEXT NOT NULL, filters TEXT NOT NULL, excludes TEXT NOT NULL,
-    sort TEXT NOT NULL, created TEXT NOT NULL, last_seen TEXT
-);
-CREATE TABLE IF NOT EXISTS alerts (name TEXT PRIMARY KEY, rule TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS alert_log (
-    name TEXT NOT NULL, at TEXT NOT NULL, message TEXT NOT NULL, documents TEXT NOT NULL,
-    PRIMARY KEY (name, at)
-);
-CREATE TABLE IF NOT EXISTS tags (
-    doc_id TEXT NOT NULL, tag TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (doc_id, tag)
-);
-CREATE TABLE IF NOT EXISTS stars (doc_id TEXT PRIMARY KEY, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS notes_doc ON notes(doc_id);
-CREATE TABLE IF NOT EXISTS quotes (
-    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    text TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS quotes_doc ON quotes(doc_id);
-"""
 # Tables whose doc_id column names a document (re-rooting translates them).
 DOC_TABLES = ("arrivals", "tags", "stars", "notes", "quotes")
 
@@ -50,9 +25,7 @@ class WorkbenchStore:
     def __init__(self, user: UserData) -> None:
         self.user = user
         self.conn = user.conn
-        if not user.read_only:
-            self.conn.executescript(SCHEMA)
-        else:
+        if user.read_only:
             # A read-only library from before the workbench: its missing tables are made
             # empty and temporary (in memory), so every read works and nothing is written.
             have = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
