@@ -68,10 +68,31 @@ def test_brief_of_the_current_results(qtbot, window: MainWindow, tmp_path: Path,
 def test_brief_of_a_saved_search_is_offered(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     assert window.library is not None
     window.library.workbench.save_search("Tesla", SearchRequest(query="Tesla"))
-    dialog = BriefDialog(window, "Current results", ["Tesla"], "Tesla")
-    assert dialog.saved_name() == "Tesla"
+    dialog = BriefDialog(window, "Current results", ["Tesla"], "Tesla", starred=2)
+    assert dialog.saved_name() == "Tesla" and not dialog.starred_only()
     dialog.source.setCurrentIndex(0)
-    assert dialog.saved_name() is None
+    assert dialog.saved_name() is None and not dialog.starred_only()
+    dialog.source.setCurrentIndex(1)
+    assert dialog.starred_only() and dialog.source.currentText() == "Starred documents (2)"
+
+
+def test_brief_of_the_starred_documents(qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = window.library
+    assert lib is not None
+    doc = sorted(lib.store.all_ids())[1]
+    lib.workbench.star(doc)
+    out = tmp_path / "starred.html"
+
+    def accept(self: BriefDialog) -> QDialog.DialogCode:
+        self.source.setCurrentIndex(self.source.findData("__starred__"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(BriefDialog, "exec", accept)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    text = answer_message(qtbot, window, WorkbenchFiles(window).export_brief)
+    assert text.startswith("Brief of 1 document written to"), text
+    assert "Starred documents" in out.read_text(encoding="utf-8")
 
 
 def test_library_export_then_import_asks_for_the_moved_folder(  # type: ignore[no-untyped-def]

@@ -35,21 +35,24 @@ if TYPE_CHECKING:
 
 BRIEF_FILTERS = "HTML (*.html);;Markdown (*.md);;PDF (*.pdf)"
 CURRENT = "__current__"
+STARRED = "__starred__"
 
 
 class BriefDialog(QDialog):
     """What to brief (the current results or a saved search) and its title."""
 
     def __init__(self, parent: QWidget, results_label: str, saved: list[str],
-                 current_saved: str | None) -> None:  # fmt: skip
+                 current_saved: str | None, starred: int = 0) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Export brief")
         self.source = QComboBox(self)
         self.source.addItem(results_label, CURRENT)
+        if starred:  # the analyst's own selection
+            self.source.addItem(f"Starred documents ({starred})", STARRED)
         for name in saved:
             self.source.addItem(f"Saved search “{name}”", name)
         if current_saved in saved:
-            self.source.setCurrentIndex(saved.index(current_saved) + 1)
+            self.source.setCurrentIndex(self.source.findData(current_saved))
         self.title = QLineEdit(self)
         self.title.setPlaceholderText("default: the search it is made from")
         form = QFormLayout(self)
@@ -65,7 +68,10 @@ class BriefDialog(QDialog):
 
     def saved_name(self) -> str | None:
         data = self.source.currentData()
-        return None if data == CURRENT else str(data)
+        return None if data in (CURRENT, STARRED) else str(data)
+
+    def starred_only(self) -> bool:
+        return bool(self.source.currentData() == STARRED)
 
 
 class WorkbenchFiles(QObject):
@@ -83,11 +89,14 @@ class WorkbenchFiles(QObject):
         saved = [s.name for s in lib.workbench.store.saved_searches()]
         current = getattr(getattr(self.window, "saved_searches", None), "current", None)
         query = self.window.search.request.query.strip() or "every document"
+        starred = sorted(lib.workbench.store.starred())
         dialog = BriefDialog(self.window, f"Current results ({query})", saved,
-                             current.name if current is not None else None)  # fmt: skip
+                             current.name if current is not None else None,
+                             len(starred))  # fmt: skip
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         name, title = dialog.saved_name(), dialog.title.text().strip() or None
+        ids = starred if dialog.starred_only() else None
         path, chosen = QFileDialog.getSaveFileName(
             self.window, "Export brief", f"{_slug(title or name or 'brief')}.html", BRIEF_FILTERS)
         if not path:
@@ -99,8 +108,12 @@ class WorkbenchFiles(QObject):
         def build(_p: object, _c: object) -> Brief:
             from ..core.workbench.brief import build_brief, format_for, write_brief
 
-            brief = (build_brief(lib, saved=name, title=title) if name
-                     else build_brief(lib, request=request, title=title))  # fmt: skip
+            if ids is not None:
+                brief = build_brief(lib, doc_ids=ids, title=title or "Starred documents")
+            elif name:
+                brief = build_brief(lib, saved=name, title=title)
+            else:
+                brief = build_brief(lib, request=request, title=title)
             fmt = format_for(path)
             if fmt in ("html", "md"):
                 write_brief(brief, path, fmt)
@@ -119,7 +132,8 @@ class WorkbenchFiles(QObject):
             except OSError as exc:
                 self.messages.from_exception(exc, "Export brief")
                 return
-        self.messages.info(f"Brief of {len(brief.documents)} documents written to {path}.")
+        n = len(brief.selected)
+        self.messages.info(f"Brief of {n} document{'s' if n != 1 else ''} written to {path}.")
 
     # -- the library as one zip -----------------------------------------------------------
     def export_library(self) -> None:
