@@ -202,6 +202,9 @@ def _result_json(res: SearchResult, include_hits: bool = True) -> dict[str, Any]
     out["facets"] = {
         k: [{"value": c.value, "count": c.count} for c in v] for k, v in res.facets.items()
     }
+    if res.request.with_histogram:
+        out["histogram"] = [{"period": p, "count": n} for p, n in res.histogram]
+        out["undated"] = res.undated
     out["suggestion"] = res.suggestion
     return out
 
@@ -212,7 +215,7 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     req = SearchRequest(
         query=" ".join(args.query), filters=_pairs(args.filter, parser),
         excludes=_pairs(args.exclude, parser), sort=args.sort, limit=args.limit,
-        offset=args.offset,
+        offset=args.offset, with_histogram="auto" if args.json else None,
     )
     with _open(args) as lib:
         res = lib.search(req)

@@ -30,8 +30,11 @@ def test_search_json_shape(lib: list[str], capsys: pytest.CaptureFixture[str]) -
     capsys.readouterr()
     assert main([*lib, "search", "--json", "--limit", "5", "licensing"]) == 0
     data = _json(capsys)
-    assert set(data) == {"query", "total", "hits", "facets", "suggestion"}
+    assert set(data) == {"query", "total", "hits", "facets", "suggestion", "histogram",
+                         "undated"}
     assert data["total"] == 2
+    # Matches per period, undated ones apart: the counts add up to the total.
+    assert sum(p["count"] for p in data["histogram"]) + data["undated"] == 2
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "date", "source", "author", "score", "snippet",
                         "topics", "companies", "path", "type"}
