@@ -146,10 +146,11 @@ def test_selecting_a_result_opens_it_with_terms_marked(qtbot, env) -> None:  # t
     qtbot.waitUntil(lambda: "Megapack" in window.reader.browser.toPlainText(), timeout=120_000)
     html = window.reader.browser.toHtml()
     assert "entity:" in html  # entities are anchors
-    # Clicking an entity in the reader filters the library by it.
-    with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
+    # Clicking an entity in the reader opens its page (a facet's tick still filters).
+    with qtbot.waitSignal(window.entities.page_shown, timeout=120_000) as shown:
         window.reader.entity_clicked.emit("company", "Tesla")
-    assert ("company", "Tesla") in window.search.request.filters
+    assert shown.args[0].name == "Tesla" and window.entities.showing_page()
+    assert ("company", "Tesla") not in window.search.request.filters
 
 
 def test_ctrl_f_opens_find_in_the_reader(qtbot, env) -> None:  # type: ignore[no-untyped-def]

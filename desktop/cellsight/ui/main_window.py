@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,7 @@ from ..core.model import Hit, SearchResult
 from . import window_state
 from .alerts_controller import AlertsController
 from .annotations_controller import AnnotationsController
+from .entity_controller import EntityController
 from .indexing_feedback import IndexingFeedback
 from .library_actions import LibraryActions
 from .menus import build_menus
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.annotations = AnnotationsController(self)
         self.alerts = AlertsController(self)
         self.workbench_files = WorkbenchFiles(self)  # briefs, library export and import
+        # Entity pages in the reader's place, back/forward, the date brush.
+        self.entities = EntityController(self, self.reader_area)
         self.startup = StartupSequence(
             lambda: self.indexing is not None and self.indexing.busy, self)
         self.theme_group = build_menus(self)
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
         self.saved_searches.set_library(library, self.indexing)
         self.annotations.set_library(library)
         self.alerts.set_library(library)
+        self.entities.set_library(library)
         if library.read_only:
             # In the banner until another warning replaces it (a refusal repeats it).
             self.messages.warning(library.read_only_reason)
@@ -157,7 +162,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.facets)
         self.splitter.addWidget(self.results_pane)
-        self.splitter.addWidget(self.reader)
+        # The reader, or in its place an entity's page (EntityController adds it).
+        self.reader_area = QStackedWidget(self)
+        self.reader_area.addWidget(self.reader)
+        self.splitter.addWidget(self.reader_area)
         self.splitter.setSizes([240, 430, 730])
         self.splitter.setChildrenCollapsible(False)
 
@@ -197,7 +205,6 @@ class MainWindow(QMainWindow):
         self.results.opened.connect(self.open_hit)
         self.results.near_end.connect(s.load_more)
 
-        self.reader.entity_clicked.connect(self.filter_by_entity)
         self.reader.series_clicked.connect(self.show_series)
         self.reader.add_entity_requested.connect(self.add_entity)
         self.reader.add_alias_requested.connect(self.add_alias)

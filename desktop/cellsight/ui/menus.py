@@ -91,6 +91,11 @@ def build_menus(window: MainWindow) -> QActionGroup:
         themes.addAction(act)
         act.triggered.connect(lambda _c=False, k=key: window.set_theme(k))
 
+    go = bar.addMenu("&Go")
+    nav = window.entities
+    for act in (nav.back_action, nav.forward_action, nav.open_action):
+        go.addAction(act)
+
     prices = bar.addMenu("&Prices")
     add_action(prices, "&Alerts…", window.alerts.open_dialog)
     prices.addAction(toggle)

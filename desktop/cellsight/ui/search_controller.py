@@ -11,6 +11,7 @@ one runs as soon as :meth:`set_library` is called.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ from PySide6.QtCore import QObject, Signal
 from ..core.errors import QueryError
 from ..core.model import SearchRequest, SearchResult
 from ..core.progress import Cancelled
+from .date_filter import FIELD as DATE_FIELD
+from .date_filter import date_clauses, with_date_range, without_clause
 from .lanes import SEARCH_LANE
 from .tasks import TaskRunner
 
@@ -85,7 +88,16 @@ class SearchController(QObject):
         filters = tuple(f for f in self.request.filters if f != pair)
         self._set(replace(self.request, filters=filters, excludes=(*self.request.excludes, pair)))
 
+    def set_date_range(self, first: dt.date, last: dt.date) -> None:
+        """Narrow the search to these days (the histogram's brush, a price range)."""
+        self._set(replace(self.request, query=with_date_range(self.request.query, first, last),
+                          typing=False, offset=0))
+
     def remove(self, field: str, value: str) -> None:
+        if field == DATE_FIELD:  # a date range chip: the clause is in the query
+            self._set(replace(self.request, query=without_clause(self.request.query, value),
+                              offset=0))
+            return
         pair = (field, value)
         self._set(replace(
             self.request,
@@ -94,8 +106,11 @@ class SearchController(QObject):
         ))
 
     def clear_filters(self) -> None:
-        if self.request.filters or self.request.excludes:
-            self._set(replace(self.request, filters=(), excludes=()))
+        query = self.request.query
+        for clause in date_clauses(query):  # shown as chips too, so cleared with them
+            query = without_clause(query, clause)
+        if self.request.filters or self.request.excludes or query != self.request.query:
+            self._set(replace(self.request, filters=(), excludes=(), query=query))
 
     def restore(self, request: SearchRequest) -> None:
         self._set(replace(request, limit=PAGE, offset=0))
@@ -105,13 +120,16 @@ class SearchController(QObject):
         res = self.last_result
         if res is None or len(res.hits) >= res.total:
             return
-        self._run(replace(res.request, offset=len(res.hits), with_facets=False), append=res)
+        self._run(replace(res.request, offset=len(res.hits), with_facets=False,
+                          with_histogram=None), append=res)
 
     # -- running -----------------------------------------------------------------------
     def run(self) -> None:
         self._run(self.request, append=None)
 
     def _run(self, request: SearchRequest, append: SearchResult | None) -> None:
+        if append is None and request.with_histogram is None:
+            request = replace(request, with_histogram="auto")  # the date histogram
         self.generation += 1
         gen = self.generation
         library = self.library

@@ -5,13 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QMenu, QTreeView, QVBoxLayout, QWidget
 
-from ...core.model import FacetCount
+from ...core.model import ENTITY_TYPES, FacetCount
 from ..models.facets_model import FacetRole, FacetsModel, MoreRole
 
 
 class FacetPanel(QWidget):
     toggled = Signal(str, str, bool)  # field, value, on
     excluded = Signal(str, str)
+    entity_page_requested = Signal(str, str)  # field, value: an entity facet's value
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,4 +64,8 @@ class FacetPanel(QWidget):
         menu = QMenu(self)
         menu.addAction(f"Filter by “{value}”", lambda: self.toggled.emit(field, value, True))
         menu.addAction(f"Exclude “{value}”", lambda: self.excluded.emit(field, value))
+        if field in ENTITY_TYPES:  # an entity's facet is named after its type
+            menu.addSeparator()
+            menu.addAction("Open entity page",
+                           lambda: self.entity_page_requested.emit(field, value))
         menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -6,6 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ...core.model import SearchRequest
+from ..date_filter import FIELD as DATE_FIELD
+from ..date_filter import clause_label, date_clauses
 from ..models.facets_model import LABELS
 
 
@@ -27,10 +29,13 @@ class FilterBar(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self._chips = []
-        if not req.filters and not req.excludes:
+        dates = date_clauses(req.query)
+        if not req.filters and not req.excludes and not dates:
             self.setVisible(False)
             return
         self._lay.addWidget(QLabel("Filters:", self))
+        for clause in dates:  # a date range in the query (the histogram's brush)
+            self._chip(DATE_FIELD, clause, negate=False, label=clause_label(clause))
         for field, value in req.filters:
             self._chip(field, value, negate=False)
         for field, value in req.excludes:
@@ -43,8 +48,10 @@ class FilterBar(QWidget):
         self._lay.addStretch(1)
         self.setVisible(True)
 
-    def _chip(self, field: str, value: str, *, negate: bool) -> None:
-        label = f"{'NOT ' if negate else ''}{LABELS.get(field, field)}: {value}  ✕"
+    def _chip(self, field: str, value: str, *, negate: bool, label: str | None = None) -> None:
+        name = "Date" if field == DATE_FIELD else LABELS.get(field, field)
+        shown = value if label is None else label
+        label = f"{'NOT ' if negate else ''}{name}: {shown}  ✕"
         chip = QPushButton(label, self)
         chip.setObjectName("filterChipExcluded" if negate else "filterChip")
         chip.setToolTip("Remove this filter")

@@ -159,6 +159,13 @@ class PriceChart(QWidget):
             return []
         return [(p.pos().x(), p.pos().y(), p.data()) for p in self._marker_item.points()]
 
+    def region_dates(self) -> tuple[dt.date, dt.date] | None:
+        """The days the range selector (the overview's window) spans; None when empty."""
+        if not self._curves:
+            return None
+        lo, hi = self._region.getRegion()
+        return date_of(lo), date_of(hi)
+
     def show_all(self) -> None:
         if self._curves:
             lo, hi = self._full_range()

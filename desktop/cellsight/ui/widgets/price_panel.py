@@ -50,6 +50,7 @@ class PricePanel(QWidget):
     exported = Signal(str)  # path written
     export_failed = Signal(str)  # readable reason
     alerts_requested = Signal(str)  # the series the menu was opened on ("" for none)
+    range_search_requested = Signal(object, object)  # dt.date, dt.date: the chosen range
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +93,9 @@ class PricePanel(QWidget):
         self.show_all_action = self._action(
             "Show all dates", lambda: self.chart.show_all(), keys="Ctrl+Shift+A",
             tip="Zoom the chart out to every date")
+        self.find_news_action = self._action(
+            "Find news in this range", self._find_news, keys="Ctrl+Shift+F",
+            tip="Narrow the search to the dates shown on the chart, to find what moved it")
         self.toolbar.addSeparator()
         self.png_action = self._action(
             "Export PNG…", self._export_png, keys="Ctrl+Shift+P", tip="Save the chart as an image")
@@ -216,7 +220,8 @@ class PricePanel(QWidget):
 
     def _update_enabled(self) -> None:
         has = bool(self._last_ids) or bool(self.chart.charted())
-        for action in (self.png_action, self.csv_action, self.show_all_action):
+        for action in (self.png_action, self.csv_action, self.show_all_action,
+                       self.find_news_action):
             action.setEnabled(has)
 
     def table_menu(self, pos: QPoint) -> QMenu:
@@ -233,6 +238,11 @@ class PricePanel(QWidget):
         menu.deleteLater()
 
     # -- toolbar -----------------------------------------------------------------------------
+    def _find_news(self) -> None:
+        dates = self.chart.region_dates()
+        if dates is not None:
+            self.range_search_requested.emit(*dates)
+
     def _on_rebase(self, checked: bool) -> None:
         self.chart.set_rebased(checked)
 

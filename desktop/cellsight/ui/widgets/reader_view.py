@@ -361,7 +361,7 @@ class ReaderView(QWidget):
             aliases = [a for a in self._alias_lookup(span.entity_id) if a != span.name]
             if aliases:
                 lines.append("Also: " + html.escape(", ".join(aliases)))
-            lines.append(f"<i>Click to show {html.escape(label.lower())} results</i>")
+            lines.append("<i>Click to open its page</i>")
         return "<br/>".join(lines)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

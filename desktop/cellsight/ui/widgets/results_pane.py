@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...core.model import SearchResult
 from ..models.results_model import ResultsModel
+from .date_histogram import DateHistogram
 from .results_view import ResultsView
 
 
@@ -35,8 +36,11 @@ class ResultsPane(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setVisible(False)
+        # Matching documents per month or week above the list; drag to filter by date.
+        self.histogram = DateHistogram(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.histogram)
         lay.addWidget(self.view)
         lay.addWidget(self.empty_label)
 
@@ -47,6 +51,8 @@ class ResultsPane(QWidget):
         library's documents, not worth doing for every keystroke.
         """
         empty = result.total == 0
+        if result.request.offset == 0:  # a next page carries no histogram of its own
+            self.histogram.set_histogram(result.histogram, result.undated)
         self.view.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
@@ -55,6 +61,7 @@ class ResultsPane(QWidget):
     def show_error(self, text: str) -> None:
         """A query that could not run: say why instead of showing the old list."""
         self.empty_label.setText(f"{text}\n\nPress F1 for the query syntax.")
+        self.histogram.setVisible(False)
         self.empty_label.setVisible(True)
         self.view.setVisible(False)
 
