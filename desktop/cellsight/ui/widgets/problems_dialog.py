@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,19 +22,27 @@ class ProblemsDialog(QDialog):
     def __init__(self, failures: list[Failure], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Problems")
-        self.resize(820, 360)
+        self.resize(1180, 480)
         table = QTableWidget(len(failures), 3, self)
         table.setHorizontalHeaderLabels(["File", "Reason", "When"])
         table.setAccessibleName("Files that could not be indexed")
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSortingEnabled(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the file name stays visible
+        table.setWordWrap(False)
         for row, f in enumerate(failures):
-            table.setItem(row, 0, QTableWidgetItem(f.path))
-            table.setItem(row, 1, QTableWidgetItem(f.reason))
             when = f.when.strftime("%Y-%m-%d %H:%M") if f.when else ""
-            table.setItem(row, 2, QTableWidgetItem(when))
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        table.resizeColumnToContents(0)
+            for col, text in enumerate((f.path, f.reason, when)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                table.setItem(row, col, item)
+        # Sorting only once the rows are filled: with it on, each row moved as soon as its
+        # file was set, and its reason and time landed in other rows (most were blank).
+        table.setSortingEnabled(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        table.setColumnWidth(0, 460)
         self.table = table
         text = (f"{len(failures)} file(s) could not be indexed. They are skipped; the rest of "
                 "the library is intact. Fix or remove them, then re-index (F5)."
