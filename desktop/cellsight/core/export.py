@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from .atomic_file import atomic_write
 from .model import ENTITY_TYPES, SearchRequest
 from .query.highlight import mark
 from .query.searcher import Searcher
@@ -24,24 +23,18 @@ def export_results_csv(
     first = searcher.search(replace(request, limit=0, offset=0, with_facets=False))
     result = searcher.search(replace(request, limit=first.total, offset=0, with_facets=False))
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(COLUMNS)
-            for hit in result.hits:
-                doc = store.document(hit.id)
-                if doc is None:
-                    continue
-                p = doc.parsed
-                row = [hit.id, p.title, p.date.isoformat() if p.date else "", p.source or "",
-                       p.author or "", p.url or "", p.path, p.kind, f"{hit.score:.4f}",
-                       "; ".join(t.name for t in doc.topics)]
-                row += ["; ".join(doc.entity_names(t)) for t in ENTITY_TYPES]
-                row.append(mark(hit.snippet, hit.snippet_spans))
-                w.writerow(row)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for hit in result.hits:
+            doc = store.document(hit.id)
+            if doc is None:
+                continue
+            p = doc.parsed
+            row = [hit.id, p.title, p.date.isoformat() if p.date else "", p.source or "",
+                   p.author or "", p.url or "", p.path, p.kind, f"{hit.score:.4f}",
+                   "; ".join(t.name for t in doc.topics)]
+            row += ["; ".join(doc.entity_names(t)) for t in ENTITY_TYPES]
+            row.append(mark(hit.snippet, hit.snippet_spans))
+            w.writerow(row)
     return len(result.hits)

@@ -28,11 +28,10 @@ and ``table_cells`` hold them; this module reads the CSV's rows.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..atomic_file import atomic_write
 from ..errors import PriceImportError
 from ..model import SeriesSnapshot
 from .series import IMPORT_PREFIX, PriceSeries
@@ -66,19 +65,13 @@ def export_csv(series: Iterable[PriceSeries], path: Path) -> None:
         raise ValueError("each series may be exported only once")
     dates = sorted({p.date for s in items for p in s.points})
     columns = [{p.date: p.value for p in s.points} for s in items]
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["date", *(s.label for s in items)])
-            for day in dates:
-                writer.writerow(
-                    [day.isoformat(), *(repr(c[day]) if day in c else "" for c in columns)]
-                )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["date", *(s.label for s in items)])
+        for day in dates:
+            writer.writerow(
+                [day.isoformat(), *(repr(c[day]) if day in c else "" for c in columns)]
+            )
 
 
 def _read_rows(path: Path) -> list[Row]:
