@@ -292,3 +292,15 @@ def test_adding_an_entity_from_the_reader_applies_to_the_library(qtbot, env) -> 
     res = lib.search(SearchRequest(filters=(("product", "Installed volume"),)))
     assert res.total == 1
     assert lib.catalogue().get("user-installed-volume") is not None
+
+
+def test_document_count_stays_in_the_status_bar(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
+        window.search.set_query("licensing")
+    qtbot.waitUntil(lambda: window.documents.current_id is not None, timeout=120_000)
+    assert window.count_status.text().startswith("2 documents · ")
+    window.messages.info("Quote saved.")  # a message covers it for a while …
+    window.statusBar().clearMessage()  # … and when it goes, the count is back
+    assert window.count_status.isVisible() and window.count_status.text().startswith("2 doc")

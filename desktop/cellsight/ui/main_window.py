@@ -189,6 +189,11 @@ class MainWindow(QMainWindow):
 
         self.progress = ProgressPanel(self)
         self.statusBar().addPermanentWidget(self.progress)
+        # The count is a widget, not a timed message: messages (a saved quote, an index
+        # pass) cover it while they show and it comes back, where a message replaced it.
+        self.count_status = QLabel(self)
+        self.count_status.setObjectName("countStatus")
+        self.statusBar().addWidget(self.count_status)
 
     # -- wiring ------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -204,6 +209,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.cleared.connect(s.clear_filters)
         self.results.opened.connect(self.open_hit)
         self.results.near_end.connect(s.load_more)
+        self.results.expand_cluster.connect(lambda hit: s.expand_cluster(hit.cluster[0]))
 
         self.reader.series_clicked.connect(self.show_series)
         self.reader.add_entity_requested.connect(self.add_entity)
@@ -260,7 +266,7 @@ class MainWindow(QMainWindow):
         count = f"{result.total} document{'s' if result.total != 1 else ''}"
         self.search_bar.set_suggestion(result.suggestion if req.offset == 0 else None)
         self.search_bar.set_count(count)
-        self.statusBar().showMessage(f"{count} · {result.elapsed_ms:.0f} ms", 4000)
+        self.count_status.setText(f"{count} · {result.elapsed_ms:.0f} ms")
         self.results_pane.show_empty(
             result, lambda: self.library is None or self.library.count() == 0)
         if result.hits and req.offset == 0:
