@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     se.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE")
     se.add_argument("--exclude", action="append", default=[], metavar="FIELD=VALUE")
+    se.add_argument("--collapse", action="store_true",
+                    help="one result per cluster of near-duplicates")
+    se.add_argument("--cluster", metavar="ID", help="only the near-duplicates of cluster ID")
 
     sh = sub.add_parser("show", help="show one document with its entities")
     sh.add_argument("doc_id")
@@ -81,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", help="check the index and stored documents for damage, "
                    "and repair it")
     # The workbench's commands, each module importing its work only when run.
-    from . import cli_brief, cli_entity, cli_library, cli_workbench
+    from . import cli_brief, cli_entity, cli_facts, cli_library, cli_workbench
 
-    for module in (cli_workbench, cli_brief, cli_library, cli_entity):
+    for module in (cli_workbench, cli_brief, cli_library, cli_entity, cli_facts):
         COMMANDS.update(module.add_parsers(sub))
     return p
 
@@ -196,6 +199,8 @@ def _result_json(res: SearchResult, include_hits: bool = True) -> dict[str, Any]
                 "companies": list(h.companies), "path": h.path, "type": h.kind,
                 **({"member": h.member} if h.member else {}),
                 **({"page": h.page} if h.page is not None else {}),
+                **({"cluster": {"id": h.cluster[0], "size": h.cluster[1]}}
+                   if h.cluster is not None else {}),
             }
             for h in res.hits
         ]
@@ -216,9 +221,10 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         query=" ".join(args.query), filters=_pairs(args.filter, parser),
         excludes=_pairs(args.exclude, parser), sort=args.sort, limit=args.limit,
         offset=args.offset, with_histogram="auto" if args.json else None,
+        collapse=args.collapse,
     )
     with _open(args) as lib:
-        res = lib.search(req)
+        res = lib.cluster_search(req, args.cluster) if args.cluster else lib.search(req)
     if args.json:
         _emit(_result_json(res))
         return EXIT_OK
@@ -227,7 +233,8 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     print(f"{res.total} documents ({res.elapsed_ms:.0f} ms)")
     for h in res.hits:
         date = h.date.isoformat() if h.date else "undated"
-        print(f"\n{h.id}  {h.title}\n  {date} · {h.source or 'unknown source'}"
+        similar = f"  [+{h.cluster[1] - 1} similar]" if h.cluster and h.cluster[1] > 1 else ""
+        print(f"\n{h.id}  {h.title}{similar}\n  {date} · {h.source or 'unknown source'}"
               f" · {', '.join(h.topics[:3])}\n  {page_label(h)}{mark(h.snippet, h.snippet_spans)}")
     if res.suggestion:
         print(f"\nDid you mean: {res.suggestion}")

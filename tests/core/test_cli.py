@@ -37,7 +37,8 @@ def test_search_json_shape(lib: list[str], capsys: pytest.CaptureFixture[str]) -
     assert sum(p["count"] for p in data["histogram"]) + data["undated"] == 2
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "date", "source", "author", "score", "snippet",
-                        "topics", "companies", "path", "type"}
+                        "topics", "companies", "path", "type", "cluster"}
+    assert hit["cluster"] == {"id": hit["id"], "size": 1}  # no near-duplicates here
     assert "«" in hit["snippet"]
     assert {"company", "topic", "person", "place", "organisation", "policy", "material",
             "source", "year"} <= set(data["facets"])

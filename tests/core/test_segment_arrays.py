@@ -22,7 +22,8 @@ def test_arrays_are_saved_reused_rebuilt_and_pruned(tmp_path: Path, seeds: Path)
         lib.update([tmp_path / "src"])
         first = _facets(lib)
     saved = sorted((folder / "index").glob("cellsight-arrays-*.npz"))
-    assert {p.name.rsplit("-", 1)[1] for p in saved} == {"facets.npz", "columns.npz"}
+    assert {p.name.rsplit("-", 1)[1] for p in saved} == {"facets.npz", "columns.npz",
+                                                         "figures.npz"}
     with Library(folder) as lib:
         assert _facets(lib) == first  # loaded back, same counts
     for p in saved:

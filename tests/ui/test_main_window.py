@@ -304,3 +304,37 @@ def test_document_count_stays_in_the_status_bar(qtbot, env) -> None:  # type: ig
     window.messages.info("Quote saved.")  # a message covers it for a while …
     window.statusBar().clearMessage()  # … and when it goes, the count is back
     assert window.count_status.isVisible() and window.count_status.text().startswith("2 doc")
+
+
+def test_did_you_mean_only_when_nothing_is_found(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    window = make_window(qtbot, lib, settings)
+    found = SearchResult(request=SearchRequest(query="licensng"), total=1, hits=(), facets={},
+                         suggestion="licensing")  # fmt: skip
+    window._show_results(found)
+    assert not window.search_bar.suggestion.isVisible()
+    window._show_results(SearchResult(request=found.request, total=0, hits=(), facets={},
+                                      suggestion="licensing"))  # fmt: skip
+    assert window.search_bar.suggestion.isVisible()
+
+
+def test_empty_results_while_the_first_index_runs_say_so() -> None:
+    from cellsight.ui.widgets.results_pane import empty_text
+
+    none = SearchResult(request=SearchRequest(), total=0, hits=(), facets={})
+    assert empty_text(none, library_empty=True, indexing=True).startswith("Indexing the library")
+    assert empty_text(none, library_empty=True).startswith("The library is empty")
+
+
+def test_first_start_says_it_is_indexing_not_empty(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lib = Library(tmp_path / "lib")
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = make_window(qtbot, lib, settings)
+    assert window.indexing is not None
+    qtbot.waitUntil(lambda: not window.tasks.active(), timeout=120_000)
+    window._show_results(SearchResult(request=SearchRequest(), total=0, hits=(), facets={}))
+    assert window.empty_label.text().startswith("The library is empty")
+    window.indexing.started.emit("Indexing the sample library")
+    assert window.empty_label.text().startswith("Indexing the library")
+    qtbot.waitUntil(lambda: not window.tasks.active(), timeout=120_000)
+    lib.close()

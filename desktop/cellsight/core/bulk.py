@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import faults
 from .bulk_worker import Job, JobResult, init_worker, run_job
+from .dedup.tracker import DupTracker
 from .enrich.enricher import Enricher
 from .index.segments import commit_with_segments
 from .index.whoosh_index import IndexStore
@@ -78,12 +79,14 @@ class BulkBuild:
         *,
         max_bytes: int,
         bad_names: set[str],
+        dups: DupTracker | None = None,
     ) -> None:
         self.store = store
         self.index = index
         self.make_enricher = make_enricher
         self.max_bytes = max_bytes
         self.bad_names = frozenset(bad_names)
+        self.dups = dups if dups is not None else DupTracker()
         self.scratch = index.folder.parent / SCRATCH
 
     def run(
@@ -202,8 +205,11 @@ class BulkBuild:
                 p.unlink(missing_ok=True)
             raise
         faults.reached("index-committed")
+        # The workers signed their documents; the clusters are joined here, in order.
+        hook = self.dups.hook(res.deletes, res.signed) if res.mode == "files" else None
         self.store.record_batch(rows=res.rows, deletes=res.deletes, files=res.records,
-                                failures=res.failures, enrichments=res.enrichments)
+                                failures=res.failures, enrichments=res.enrichments,
+                                extra=hook)  # fmt: skip
         faults.reached("batch-committed")
 
 

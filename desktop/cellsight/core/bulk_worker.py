@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dedup.clusters import signed as signed_docs
 from .enrich.enricher import Enricher
 from .file_outcome import FileOutcome, ReadFile, enrich_file, read_file
 from .index.schema import build_schema, to_fields
@@ -57,6 +58,8 @@ class JobResult:
     failures: list[Failure] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
+    mode: str = "files"
+    signed: list[tuple[str, bytes | None, int]] = field(default_factory=list)  # near-dups
 
 
 class _State:
@@ -115,7 +118,7 @@ def _scratch_index() -> Any:
 def run_job(job: Job) -> JobResult:
     from .index.segment_writer import TermSegmentWriter
 
-    res = JobResult(job.number)
+    res = JobResult(job.number, mode=job.mode)
     writer = TermSegmentWriter(_scratch_index(), _lk=False)
     try:
         if job.mode != "files":
@@ -149,6 +152,7 @@ def _run_chunk(files: list[tuple[SourceFile, FileRecord | None, tuple[str, ...]]
     for doc in docs:
         writer.add_document(**to_fields(doc))
     res.rows.extend(map(document_row, docs))
+    res.signed.extend(signed_docs(docs))  # MinHash here, in parallel (dedup/minhash.py)
     res.added_ids.extend(doc.id for doc in docs)
     for out in outs:
         res.deletes.extend(out.deletes)
@@ -205,6 +209,7 @@ def _derived_arrays(segment: Any) -> None:
 
     from .index.schema import KEYWORD_FIELDS
     from .query.facets import segment_postings
+    from .query.numeric import segment_figures
     from .query.postings import ArrayCache, SegmentPostings
 
     folder = Path(_state.folder)
@@ -212,5 +217,6 @@ def _derived_arrays(segment: Any) -> None:
     try:
         segment_postings(reader, KEYWORD_FIELDS, folder)
         SegmentPostings(reader, ArrayCache(disk=folder)).column("daynum")
+        segment_figures(reader, folder)  # figure columns (range clauses and facets)
     finally:
         reader.close()

@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cellsight.library")
 # What the stored enrichment holds; 2: each document's language. An index rebuilt over
-# an older store re-enriches it.
-ENRICHMENT_VERSION = "2"
+# an older store re-enriches it. 3: figures written the Chinese way (50亿元, 1.2万吨) and
+# next to CJK characters, "bn yuan", tpa.
+ENRICHMENT_VERSION = "3"
 
 
 class Library:
@@ -407,6 +408,12 @@ class Library:
         every = replace(request, ids_only=True, limit=max(1, self.index.doc_count()),
                         offset=0, with_facets=False, typing=False)  # fmt: skip
         return self.searcher.search(every).ids
+
+    def cluster_search(self, request: SearchRequest, cluster_id: str) -> SearchResult:
+        """``request`` within one near-duplicate cluster, unfolded: a folded hit's
+        "N similar" expanded."""
+        members = self.searcher.cluster_members(cluster_id)
+        return self.search(replace(request, within_ids=members, collapse=False, offset=0))
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)

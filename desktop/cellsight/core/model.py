@@ -181,6 +181,8 @@ class Hit:
     kind: str = ""
     page: int | None = None  # the page the snippet is on, for paged documents
     member: str | None = None  # inside an archive: the member the document came from
+    # Near-duplicates: (cluster id, its members among the matches); (own id, 1) alone.
+    cluster: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class SearchRequest:
     query: str = ""
     filters: tuple[tuple[str, str], ...] = ()  # (field, value): OR within field
     excludes: tuple[tuple[str, str], ...] = ()
-    sort: str = "relevance"  # or "date"
+    sort: str = "relevance"  # or "date", or a figure field ("capacity"): largest first
     limit: int = 20
     offset: int = 0
     with_facets: bool = True
@@ -204,6 +206,9 @@ class SearchRequest:
     # Matching documents per period: "month", "week" or "auto" (weeks when the dated
     # matches span under about four months); None: no histogram (query/histogram.py).
     with_histogram: str | None = None
+    # One hit per near-duplicate cluster (the best-ranked member), facets and totals
+    # counting each story once; ``Hit.cluster`` says how many it stands for.
+    collapse: bool = False
 
 
 @dataclass(frozen=True)

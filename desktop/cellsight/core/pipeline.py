@@ -15,6 +15,8 @@ from pathlib import Path
 
 from . import faults
 from .bulk import BULK_MIN, BulkBuild, job_sizes, worker_count
+from .dedup.clusters import signed as signed_docs
+from .dedup.tracker import DupTracker
 from .enrich.enricher import Enricher
 from .file_outcome import doc_id_for, process_file  # noqa: F401 - doc_id_for re-exported
 from .index.schema import to_fields
@@ -63,6 +65,7 @@ class Indexer:
         self._enricher_factory = enricher_factory
         self.max_bytes = max_bytes
         self._bad_names: set[str] = set()
+        self.dups = DupTracker()  # near-duplicate clusters, updated with each batch
 
     def run(
         self,
@@ -97,6 +100,9 @@ class Indexer:
                 log.warning("removing %d indexed documents the store never recorded",
                             len(orphans))
                 self._flush(_Batch(deletes=orphans))
+        # A library from before near-duplicates (or of another signature format) is
+        # signed once from its stored documents, before this run's batches join it.
+        self.dups.backfill(self.store.conn, progress=progress, cancel=cancel)
         current = {f.path for f in files}
         if prune:
             for path in known:
@@ -189,6 +195,7 @@ class Indexer:
         self.store.record_batch(
             rows=[document_row(d) for d in batch.adds], deletes=batch.deletes,
             files=batch.files, failures=batch.failures, dropped_paths=batch.dropped_paths,
+            extra=self.dups.hook([*batch.deletes, *dropped_ids], signed_docs(batch.adds)),
         )  # fmt: skip
         faults.reached("batch-committed")
 
@@ -196,7 +203,8 @@ class Indexer:
         if self.worker_enricher is None or worker_count() == 0:
             return None
         return BulkBuild(self.store, self.index, self.worker_enricher,
-                         max_bytes=self.max_bytes, bad_names=self._bad_names)  # fmt: skip
+                         max_bytes=self.max_bytes, bad_names=self._bad_names,
+                         dups=self.dups)  # fmt: skip
 
     def reenrich(
         self,
@@ -238,6 +246,7 @@ class Indexer:
         if bulk is not None and self.store.count() >= BULK_MIN:
             n = bulk.run_stored(self.store.all_ids_sorted(), "reindex", progress, None).done
             self.index.mark_rebuilding(False)
+            self._recluster(progress)
             return n
         writer = self.index.writer()
         n = 0
@@ -252,7 +261,13 @@ class Indexer:
             writer.cancel()
             raise
         self.index.mark_rebuilding(False)
+        self._recluster(progress)
         return n
+
+    def _recluster(self, progress: ProgressSink) -> None:
+        """A rebuild recomputes every near-duplicate cluster from the stored texts."""
+        self.dups = DupTracker()
+        self.dups.backfill(self.store.conn, progress=progress, force=True)
 
 
 def _plan_faults(total: int, bulk: bool) -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,8 +249,10 @@ class DocumentStore(RowChecks):
         failures: Iterable[Failure] = (),
         dropped_paths: Iterable[str] = (),
         enrichments: Iterable[tuple[str, str]] = (),
+        extra: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
-        """One indexing batch in one transaction; the caller commits the index first."""
+        """One indexing batch in one transaction; the caller commits the index first.
+        ``extra`` runs inside it last (the batch's near-duplicate changes)."""
         self.begin()
         try:
             for path in dropped_paths:
@@ -264,6 +266,8 @@ class DocumentStore(RowChecks):
                     self.clear_failure(rec.path)
             for failure in failures:
                 self.put_failure(failure.path, failure.reason)
+            if extra is not None:
+                extra(self.conn)
             self.commit()
         except BaseException:
             self.rollback()

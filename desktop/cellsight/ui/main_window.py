@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.messages = messages
         self.settings = settings
         self._painted = False
+        self._shown_key: tuple[object, ...] | None = None  # the question the list answers
         self._secondary_started = False
         self.setWindowTitle(f"{APP_NAME}")
         self.setAcceptDrops(True)
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
 
         self.library = library
         self.indexing = IndexingController(library, self.tasks, self)
+        # An empty list shown before the first pass started said "the library is empty".
+        self.indexing.started.connect(self._indexing_started)
         self.indexing_feedback.watch(self.indexing)
         self.documents.set_library(library)
         self.price_data.set_library(library)
@@ -224,6 +227,9 @@ class MainWindow(QMainWindow):
         p.import_requested.connect(self.library_actions.import_prices_from)
         self.library_actions.prices_imported.connect(p.reload)
         self.search_bar.suggestion_accepted.connect(self._accept_suggestion)
+        self.search_bar.to_results.connect(self.results_pane.focus_list)
+        # Tab from the search box goes to the results, not to the sort box beside it.
+        QWidget.setTabOrder(self.search_bar.edit, self.results)
         self.messages.posted.connect(self._show_message)
         self.indexing_feedback.content_changed.connect(self._library_changed)
 
@@ -264,17 +270,31 @@ class MainWindow(QMainWindow):
         if req.with_facets:
             self.facets.set_facets(result.facets, set(self.search.request.filters))
         count = f"{result.total} document{'s' if result.total != 1 else ''}"
-        self.search_bar.set_suggestion(result.suggestion if req.offset == 0 else None)
+        # Only when nothing was found: beside results, "Did you mean" read as a correction.
+        self.search_bar.set_suggestion(
+            result.suggestion if req.offset == 0 and not result.total else None)
         self.search_bar.set_count(count)
         self.count_status.setText(f"{count} · {result.elapsed_ms:.0f} ms")
         self.results_pane.show_empty(
-            result, lambda: self.library is None or self.library.count() == 0)
+            result, lambda: self.library is None or self.library.count() == 0,
+            indexing=self.library is None or (self.indexing is not None and self.indexing.busy))
         if result.hits and req.offset == 0:
             self.results_pane.select(self.documents.current_id)  # opens it
+            key = (req.query, req.filters, req.excludes, req.sort, req.collapse)
+            if key != self._shown_key:
+                # A new question's list starts at the top (it stayed scrolled where the
+                # old one was); the open document stays open if it is listed.
+                self._shown_key = key
+                self.results_pane.view.scrollToTop()
         elif not result.hits:
             self.documents.clear()
         self.price_data.results_changed()
         self.startup.results_shown(self.indexing is not None and not self.indexing.busy)
+
+    def _indexing_started(self, _what: str) -> None:
+        if self.empty_label.isVisible() and self.library is not None and not self.library.count():
+            self.empty_label.setText("Indexing the library… documents appear here as they "
+                                     "are read.")  # fmt: skip
 
     def _accept_suggestion(self, text: str) -> None:
         self.search_bar.set_text(text)

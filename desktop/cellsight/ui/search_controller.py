@@ -43,7 +43,7 @@ class SearchController(QObject):
         super().__init__(parent)
         self.library = library
         self.tasks = tasks
-        self.request = SearchRequest(limit=PAGE)
+        self.request = SearchRequest(limit=PAGE, collapse=True)  # near-duplicates folded
         self.generation = 0
         self.last_result: SearchResult | None = None
         self._pending = False  # a run was asked for before the library was open
@@ -113,7 +113,7 @@ class SearchController(QObject):
             self._set(replace(self.request, filters=(), excludes=(), query=query))
 
     def restore(self, request: SearchRequest) -> None:
-        self._set(replace(request, limit=PAGE, offset=0))
+        self._set(replace(request, limit=PAGE, offset=0, collapse=True))
 
     def load_more(self) -> None:
         """Fetch the next page and append it (paging has no cap)."""
@@ -127,7 +127,13 @@ class SearchController(QObject):
     def run(self) -> None:
         self._run(self.request, append=None)
 
-    def _run(self, request: SearchRequest, append: SearchResult | None) -> None:
+    def expand_cluster(self, cluster_id: str) -> None:
+        """A folded hit's "N similar": this search within its cluster, unfolded. The
+        request is not changed: the next query or filter folds again."""
+        self._run(replace(self.request, offset=0), append=None, cluster=cluster_id)
+
+    def _run(self, request: SearchRequest, append: SearchResult | None,
+             cluster: str | None = None) -> None:  # fmt: skip
         if append is None and request.with_histogram is None:
             request = replace(request, with_histogram="auto")  # the date histogram
         self.generation += 1
@@ -143,6 +149,8 @@ class SearchController(QObject):
             # the lane is not worth running (reading an int is safe off the UI thread).
             if gen != self.generation:
                 raise Cancelled
+            if cluster is not None:
+                return library.cluster_search(request, cluster)
             return library.search(request)
 
         handle = self.tasks.run("search", search, lane=SEARCH_LANE)

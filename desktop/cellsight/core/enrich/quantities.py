@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..model import QUANTITY, EntitySpan
+from .cjk_quantities import find_cjk_quantities, has_cjk, merge
 
 _SMALL = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -96,6 +97,11 @@ for _s in ("tonnes", "tonne", "tons", "ton", "metric tonnes", "metric tons", "t"
 for _s in ("kt", "kilotonnes", "kilotons"):
     _UNITS[_s] = ("t", 1e3, "kt")
 _UNITS["mt_million"] = ("t", 1e6, "Mt")
+# Capacities a year: "100,000 tpa", "20 ktpa", "1.5 mtpa" (the rate is the tonnage).
+for _s, _f, _shown in (("tpa", 1.0, "tpa"), ("ktpa", 1e3, "ktpa"), ("mtpa", 1e6, "Mtpa"),
+                       ("tonnes per year", 1.0, "tpa"), ("tonnes per annum", 1.0, "tpa"),
+                       ("tons per year", 1.0, "tpa")):
+    _UNITS[_s] = ("t", _f, _shown)
 for _s in ("kg", "kilograms", "kilogrammes"):
     _UNITS[_s] = ("kg", 1.0, "kg")
 for _s in ("km", "kilometres", "kilometers"):
@@ -128,6 +134,13 @@ _PER_UNITS = {
 }
 
 
+# A number or unit may touch CJK characters ("产能100GWh的工厂"): Chinese has no spaces,
+# so the boundaries below are "no other word character", not "no word character".
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+_WORD_BEFORE = rf"(?<![.,$€£¥])(?<![^\W{_CJK}])"
+_END = rf"(?![^\W{_CJK}])"
+
+
 def _alternation(words: object) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
 
@@ -135,12 +148,12 @@ def _alternation(words: object) -> str:
 # Case matters for one symbol: "Mt" is a million tonnes, "mt" a metric tonne.
 _CASED_UNITS = r"Mt"
 _UNIT_RE = rf"(?P<unit>{_CASED_UNITS}|(?i:{_alternation(k for k in _UNITS if k != 'mt_million')}))"
-_PER_UNIT_RE = rf"(?i:{_alternation(_PER_UNITS)})(?!\w)"
+_PER_UNIT_RE = rf"(?i:{_alternation(_PER_UNITS)}){_END}"
 _PER_SEP = r"(?:\s?/\s?|\s+per\s+|\s+an?\s+(?=tonne|ton|kg|pound))"
 _PER_RE = rf"{_PER_SEP}(?P<per>{_PER_UNIT_RE})"
 # "10 billion yuan", "80 yuan/kWh"
 _CWORD_RE = (
-    rf"\s(?P<cword>(?i:{_alternation(_CURRENCY_WORD)}))(?!\w)"
+    rf"\s(?P<cword>(?i:{_alternation(_CURRENCY_WORD)})){_END}"
     rf"(?:{_PER_SEP}(?P<per2>{_PER_UNIT_RE}))?"
 )
 # "100 $/kWh", "120 USD/t"
@@ -149,22 +162,22 @@ _NUMBER = rf"(?:{_DIGITS}|(?i:{_WORD}))"
 
 _PATTERN = re.compile(
     rf"""
-    (?<![\w.,$€£¥])
+    {_WORD_BEFORE}
     (?P<sign>[-−+](?=[\d.$€£¥]))?
     (?P<cur>(?i:US\$|U\.S\.\s?\$|HK\$|A\$|C\$)|\$|€|£|¥|(?:USD|EUR|RMB|CNY|GBP|JPY|KRW|AUD|CAD)\s?)?
     (?P<lo>(?(cur)(?:{_DIGITS})|{_NUMBER}))  # spelled-out numbers never follow a "$"
     (?:{_SEP}(?:\$|€|£|¥)?(?P<hi>(?(cur)(?:{_DIGITS})|{_NUMBER})))?
     (?:
-        \s?(?P<scale>(?i:thousand|million|billion|trillion))(?!\w)
+        \s?(?P<scale>(?i:thousand|million|billion|trillion|bn|mn|mln)){_END}
       | (?(cur)\s?(?P<sscale>mn|mln|bn|tn|[kmbKMB])(?![\w])|(?!))
     )?
     (?:
         (?(cur){_PER_RE}|(?!))
       | {_CWORD_RE}
       | {_PCUR_RE}
-      | \s?(?P<ccode>USD|EUR|RMB|CNY|GBP|JPY|KRW)(?!\w)
-      | (?:\s|(?<=\d))(?:{_UNIT_RE})(?:(?<=%)|(?!\w))
-        (?:\s(?:of\s)?(?P<lce>LCE|(?i:lithium\ carbonate\ equivalent))(?!\w))?
+      | \s?(?P<ccode>USD|EUR|RMB|CNY|GBP|JPY|KRW){_END}
+      | (?:\s|(?<=\d))(?:{_UNIT_RE})(?:(?<=%)|{_END})
+        (?:\s(?:of\s)?(?P<lce>LCE|(?i:lithium\ carbonate\ equivalent)){_END})?
     )?
     """,
     re.VERBOSE,
@@ -266,12 +279,12 @@ _WORD_ROOTS = tuple(sorted(_WORD_VALUES))
 _ROOT_PREFIXES = tuple(r for r in _WORD_ROOTS if not any(r != o and r.startswith(o)
                                                          for o in _WORD_ROOTS))
 _BACK_OFF = 8  # longest prefix before the digits: sign and "U.S. $" (7 characters)
-_WORD_START = re.compile(rf"(?<![\w.,$€£¥])(?i:{_WORD})")
+_WORD_START = re.compile(rf"{_WORD_BEFORE}(?i:{_WORD})")
 # Where _PATTERN can begin: its look-behind, then the first character of a sign, a
 # currency (US$ HK$ A$ C$ in any case, $ € £ ¥, USD … CAD) or a number (digit, ".",
 # spelled out in any case). Back-off starts elsewhere (the words before a number) are
 # skipped without a _PATTERN call. test_enrich_fast_paths checks it against _PATTERN.
-_MAY_BEGIN = re.compile(r"(?<![\w.,$€£¥])(?:[-−+$€£¥.\dUERCGJKA]|(?i:[uhacztfseno]))")
+_MAY_BEGIN = re.compile(rf"{_WORD_BEFORE}(?:[-−+$€£¥.\dUERCGJKA]|(?i:[uhacztfseno]))")
 _LO = _PATTERN.groupindex["lo"]
 
 
@@ -299,6 +312,13 @@ def _candidates(text: str) -> list[int]:
 
 def find_quantities(text: str) -> list[EntitySpan]:
     """All quantities in ``text``, in order of position; spans never overlap."""
+    spans = _find_latin(text)
+    if has_cjk(text):  # "50亿元", "1.2万吨": a second pass, only where Chinese is written
+        return merge(spans, find_cjk_quantities(text))
+    return spans
+
+
+def _find_latin(text: str) -> list[EntitySpan]:
     spans: list[EntitySpan] = []
     last_end = 0
     match, may_begin = _PATTERN.match, _MAY_BEGIN.search

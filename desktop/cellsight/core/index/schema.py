@@ -13,13 +13,14 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 from ..enrich.language import SNOWBALL, name_of
+from ..enrich.units import figure
 from ..model import Document
 from .fast_analysis import FastPositions, LangText, make_analyzer
 
 # 5: no spelling field; 6: FastPositions; 7: positions as int32 arrays; 8: CJK grams in
 # simplified script, multi-token words searched as phrases, language facet, bodies
-# stemmed in their language
-SCHEMA_VERSION = 8
+# stemmed in their language; 9: figures (capacity_gwh=100.0 …) for range clauses and facets
+SCHEMA_VERSION = 9
 
 # Facet field -> entity type it is filled from (None: filled specially).
 ENTITY_FACETS: dict[str, str] = {
@@ -62,7 +63,20 @@ def build_schema() -> Schema:
     for name in KEYWORD_FIELDS:
         # Values keep their case: facets show them as stored; queries resolve case first.
         fields[name] = KEYWORD(commas=True, lowercase=False, scorable=False)
+    # Each figure as "column=value" in the column's unit (enrich/units.py), read back as
+    # value arrays by query/numeric.py: not a facet field, not searched as words.
+    fields["figures"] = KEYWORD(commas=True, lowercase=False, scorable=False)
     return Schema(**fields)
+
+
+def figure_terms(doc: Document) -> list[str]:
+    """"capacity_gwh=100.0", "money_usd=3500000000.0" … for each distinct figure."""
+    out: dict[str, None] = {}
+    for span in doc.entities:
+        got = figure(span.unit, span.value) if span.value is not None else None
+        if got is not None:
+            out.setdefault(f"{got[0]}={got[1]!r}", None)
+    return list(out)
 
 
 def _clean(value: str) -> str:
@@ -99,4 +113,7 @@ def to_fields(doc: Document) -> dict[str, object]:
     for name, vals in keyword_values(doc).items():
         if vals:
             fields[name] = ",".join(dict.fromkeys(v for v in vals if v))
+    figures = figure_terms(doc)
+    if figures:
+        fields["figures"] = ",".join(figures)
     return fields

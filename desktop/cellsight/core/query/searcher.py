@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,8 @@ from whoosh.classify import Expander
 from whoosh.searching import Searcher as WSearcher
 
 from ..cjk import surface
+from ..dedup import clusters as dup_clusters
+from ..dedup import fold as dup_fold
 from ..errors import QueryError
 from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
@@ -30,6 +32,9 @@ from .highlight import flat_page_starts, snippet_at
 from .histogram import date_histogram
 from .languages import present, widen
 from .names import NameLookup
+from .numeric import Figures, NumericTable
+from .numeric_syntax import is_numeric_field
+from .numeric_syntax import split as split_figure_clauses
 from .parser import QueryBuilder, is_browse
 from .postings import ArrayCache, read_ids
 from .suggest import FIELD, suggest
@@ -53,6 +58,8 @@ class _Generation:
     id_map: dict[str, int] | None = None  # every live id → docnum, for large id sets
     id_by_num: dict[int, str] | None = None
     user_masks: dict[tuple[int, str, str], np.ndarray] = field(default_factory=dict)
+    figures: Figures | None = None  # figure columns (numeric.py), made on first use
+    dup_labels: dup_fold.Labels | None = None  # near-duplicate clusters by docnum
 
 
 class _KeyTermReader:
@@ -104,6 +111,7 @@ class Searcher:
         self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
         self._segment_ids: dict[str, list[tuple[str, int]]] = {}  # segment → (id, docnum)
+        self._figure_cache: dict[tuple[str, str], object] = {}  # segment → figure columns
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
@@ -151,7 +159,8 @@ class Searcher:
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
         user = split_user_clauses(req.query)
-        text = user.query
+        ranges = split_figure_clauses(user.query)  # capacity:>20, money:>1bn …
+        text = ranges.query
         with self._lock:
             gen = self._current()
             # While typing, one character is not a query yet: as a prefix it matches
@@ -187,22 +196,30 @@ class Searcher:
                 base &= ~self._user_mask(gen, field, value)
             if req.within_ids is not None:
                 base &= self._ids_mask(gen, req.within_ids)
+            figures = self._figures(gen)
+            base = figures.narrow(base, ranges, req.excludes)
             for field, value in req.excludes:
-                if not is_user_field(field):
+                if not is_user_field(field) and not is_numeric_field(field):
                     base &= ~table.filter_mask(_field(field), {value})
             by_field: dict[str, set[str]] = {}
             user_by_field: dict[str, set[str]] = {}
             for field, value in req.filters:
                 if is_user_field(field):
                     user_by_field.setdefault(user_field(field), set()).add(value)
-                else:
+                elif not is_numeric_field(field):  # figure buckets: figures.filter_masks
                     by_field.setdefault(_field(field), set()).add(value)
             masks = {f: table.filter_mask(f, vals) for f, vals in by_field.items()}
             for f, vals in user_by_field.items():  # a facet's values: OR within the field
                 masks[f] = np.logical_or.reduce([self._user_mask(gen, f, v) for v in vals])
+            masks.update(figures.filter_masks(req.filters))
             final = base.copy()
             for m in masks.values():
                 final &= m
+            dups = self._near_dups(gen)
+            matched, prefer = final, None
+            if req.collapse and dups.any:
+                prefer = ctx.column("daynum") if browse or req.sort == "date" else scores
+                final = dup_fold.fold(dups, final, prefer)
             total = int(final.sum())
 
             facets: dict[str, tuple[FacetCount, ...]] = {}
@@ -213,9 +230,16 @@ class Searcher:
                     for other, om in masks.items():
                         if other != field:
                             m &= om
+                    if prefer is not None:  # folded: a story counts once
+                        m = dup_fold.fold(dups, m, prefer)
                     facets[field] = table.field(field).count(m, req.facet_limit)
                 if self.user is not None:
-                    facets.update(self._user_facets(gen, base, masks, req.facet_limit))
+                    folding = (None if prefer is None
+                               else lambda m: dup_fold.fold(dups, m, prefer))  # fmt: skip
+                    facets.update(self._user_facets(gen, base, masks, req.facet_limit,
+                                                    folding))  # fmt: skip
+                facets.update(figures.facets(base, masks, None if prefer is None else (
+                    lambda m: dup_fold.fold(dups, m, prefer))))  # range facets: capacity …
 
             by_date = browse or req.sort == "date"
             days = ctx.column("daynum") if by_date or req.with_histogram else None
@@ -223,8 +247,10 @@ class Searcher:
             undated = 0
             if req.with_histogram and days is not None:
                 histogram, undated = date_histogram(days[final], req.with_histogram)
+            rank = figures.rank(req.sort, ranges)  # sort="capacity": largest first
             best = top(scores, final, req.offset + req.limit,
-                       days if by_date else None)[req.offset :]  # fmt: skip
+                       rank if rank is not None else days if by_date else None
+                       )[req.offset :]  # fmt: skip
             if req.ids_only:
                 by_num = self._ids_by_docnum(gen)
                 return SearchResult(request=req, total=total, hits=(), facets=facets,
@@ -234,6 +260,9 @@ class Searcher:
             hits = [(s.stored_fields(int(n))["id"], float(scores[n])) for n in best]
             terms = tuple(sorted(ctx.terms | set(named)))
             out_hits = tuple(self._hit(h_id, score, terms, languages) for h_id, score in hits)
+            counts = dup_fold.sizes(dups, matched)
+            out_hits = tuple(replace(h, cluster=dup_fold.hit_cluster(dups, counts, int(n), h.id))
+                             for h, n in zip(out_hits, best, strict=True))  # fmt: skip
             suggestion = None
             if not browse and total < 3:
                 key = (gen.number, req.query)
@@ -255,6 +284,13 @@ class Searcher:
             histogram=histogram,
             undated=undated,
         )
+
+    def _figures(self, gen: _Generation) -> Figures:
+        if gen.figures is None:
+            gen.figures = Figures(NumericTable(
+                gen.searcher.reader(), self._figure_cache, disk=self.index.folder,
+                read_only=self.index.read_only))  # fmt: skip
+        return gen.figures
 
     # -- user fields ------------------------------------------------------------------
     def _ids_mask(self, gen: _Generation, ids: frozenset[str] | set[str]) -> np.ndarray:
@@ -330,7 +366,8 @@ class Searcher:
         return gen.facets.filter_mask(field, {resolved if resolved is not None else value})
 
     def _user_facets(self, gen: _Generation, base: np.ndarray, masks: dict[str, np.ndarray],
-                     limit: int | None) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
+                     limit: int | None, folding: Callable[[np.ndarray], np.ndarray] | None = None,
+                     ) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
         assert self.user is not None
         out: dict[str, tuple[FacetCount, ...]] = {}
         for name, values in (("tag", self.user.tags()), ("starred", ("yes",))):
@@ -338,12 +375,36 @@ class Searcher:
             for other, om in masks.items():
                 if other != name:
                     m &= om
+            if folding is not None:
+                m = folding(m)
             counts = [FacetCount(v, int((m & self._user_mask(gen, name, v)).sum()))
                       for v in values]
             counts = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
             if counts:
                 out[name] = tuple(counts[:limit] if limit is not None else counts)
         return out
+
+    def _near_dups(self, gen: _Generation) -> dup_fold.Labels:
+        """The clusters by docnum, for this generation and the store's clusters version
+        (a batch commits the index before the store: both must be current)."""
+        key = dup_clusters.version(self.store.conn)
+        got = gen.dup_labels
+        if got is None or got.key != key:
+            pairs = dup_clusters.clustered(self.store.conn)
+            table = self._id_map(gen) if len(pairs) > 200 else None
+            s = gen.searcher
+
+            def docnum(doc_id: str) -> int | None:
+                n = table.get(doc_id) if table is not None else s.document_number(id=doc_id)
+                return n if n is not None and gen.facets.live[n] else None
+
+            got = gen.dup_labels = dup_fold.build(gen.facets.ndocs, pairs, docnum, key)
+        return got
+
+    def cluster_members(self, cluster_id: str) -> frozenset[str]:
+        """The documents of a near-duplicate cluster (its id alone if it has none):
+        expanding a folded hit is a search with ``within_ids`` these."""
+        return frozenset(dup_clusters.members(self.store.conn, cluster_id))
 
     def _languages(self, gen: _Generation) -> tuple[str, ...]:
         postings = gen.facets.fields.get("language")
@@ -400,7 +461,7 @@ class Searcher:
     def terms_for(self, text: str) -> tuple[str, ...]:
         """Analysed query terms, for highlighting a document opened from a search."""
         try:
-            text = split_user_clauses(text).query
+            text = split_figure_clauses(split_user_clauses(text).query).query
             if is_browse(text):
                 return ()
             with self._lock:

@@ -13,6 +13,8 @@ HitRole = Qt.ItemDataRole.UserRole + 1
 # bool: arrived since the open saved search was seen (an offset clear of other roles)
 NewRole = Qt.ItemDataRole.UserRole + 10
 StarRole = Qt.ItemDataRole.UserRole + 11  # bool: the user starred the document
+# int: near-duplicates a folded hit stands for ("N similar"; 0: none, or not folded)
+SimilarRole = Qt.ItemDataRole.UserRole + 12
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -28,11 +30,13 @@ class ResultsModel(QAbstractListModel):
         self.total = 0
         self._new_ids: frozenset[str] = frozenset()
         self._starred: frozenset[str] = frozenset()
+        self._folded = False  # the results fold near-duplicates (SearchRequest.collapse)
 
     def set_result(self, result: SearchResult) -> None:
         old = self._hits
         new = result.hits
         self.total = result.total
+        self._folded = result.request.collapse
         if len(new) > len(old) and new[: len(old)] == old:
             # A further page: append rows so the view keeps its scroll position.
             self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
@@ -103,4 +107,6 @@ class ResultsModel(QAbstractListModel):
             return hit.id in self._new_ids
         if role == StarRole:
             return hit.id in self._starred
+        if role == SimilarRole:
+            return hit.cluster[1] - 1 if self._folded and hit.cluster else 0
         return None

@@ -13,8 +13,10 @@ from .date_histogram import DateHistogram
 from .results_view import ResultsView
 
 
-def empty_text(result: SearchResult, *, library_empty: bool) -> str:
+def empty_text(result: SearchResult, *, library_empty: bool, indexing: bool = False) -> str:
     """What to tell the user when ``result`` has no hits: the likeliest way out."""
+    if library_empty and indexing:  # the first start, while the samples are read
+        return "Indexing the library… documents appear here as they are read."
     if library_empty:
         return "The library is empty. Add a folder with File → Add folder… (Ctrl+O)."
     text = "No documents match."
@@ -44,7 +46,8 @@ class ResultsPane(QWidget):
         lay.addWidget(self.view)
         lay.addWidget(self.empty_label)
 
-    def show_empty(self, result: SearchResult, library_empty: Callable[[], bool]) -> None:
+    def show_empty(self, result: SearchResult, library_empty: Callable[[], bool],
+                   indexing: bool = False) -> None:  # fmt: skip
         """The list if ``result`` has hits; otherwise, in its place, why it has none.
 
         ``library_empty`` is only asked when there is nothing to list: it counts the
@@ -56,7 +59,8 @@ class ResultsPane(QWidget):
         self.view.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
-            self.empty_label.setText(empty_text(result, library_empty=library_empty()))
+            self.empty_label.setText(empty_text(result, library_empty=library_empty(),
+                                                indexing=indexing))  # fmt: skip
 
     def show_error(self, text: str) -> None:
         """A query that could not run: say why instead of showing the old list."""
@@ -64,6 +68,14 @@ class ResultsPane(QWidget):
         self.histogram.setVisible(False)
         self.empty_label.setVisible(True)
         self.view.setVisible(False)
+
+    def focus_list(self) -> None:
+        """↓ from the search box: into the list, on the open hit (or the first)."""
+        if not self.view.isVisible() or not self.model.rowCount():
+            return
+        self.view.setFocus(Qt.FocusReason.TabFocusReason)
+        if not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.model.index(0))
 
     def select(self, doc_id: str | None) -> None:
         """Make ``doc_id`` current (which opens it), or the first hit if it is not listed."""

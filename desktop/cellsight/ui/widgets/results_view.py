@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPalette,
     QTextDocument,
@@ -25,7 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.model import Hit
-from ..models.results_model import HitRole, NewRole, ResultsModel, StarRole, member_label
+from ..models.results_model import (
+    HitRole,
+    NewRole,
+    ResultsModel,
+    SimilarRole,
+    StarRole,
+    member_label,
+)
 from ..theme import colours
 from .saved_list import paint_badge
 
@@ -134,15 +142,22 @@ class HitDelegate(QStyledItemDelegate):
         y += tm.lineSpacing() + self.PAD // 2
         painter.setFont(small)
         meta = meta_text(hit)
-        meta_w = min(sm.horizontalAdvance(meta) + 12, r.width())
+        similar = index.data(SimilarRole)
+        pill = similar_rect(opt.rect, opt.font, similar) if similar else None
+        chips_end = pill.left() - 4 if pill is not None else r.right()
+        meta_w = min(sm.horizontalAdvance(meta) + 12, chips_end - r.left())
         painter.setPen(text_colour if selected else QColor(c["muted"]))
         painter.drawText(QRect(r.left(), y, meta_w, sm.lineSpacing()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          sm.elidedText(meta, Qt.TextElideMode.ElideRight, meta_w))
         x = r.left() + meta_w
+        if pill is not None:  # a folded hit: its near-duplicates, one click away
+            painter.save()
+            paint_badge(painter, pill, similar_text(similar), dark=dark)
+            painter.restore()
         for topic in hit.topics[:3]:
             w = sm.horizontalAdvance(topic) + 12
-            if x + w > r.right():
+            if x + w > chips_end:
                 break
             chip = QRect(x, y + 1, w, sm.lineSpacing() - 2)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -174,8 +189,24 @@ class HitDelegate(QStyledItemDelegate):
         return QSize(option.rect.width(), self.row_height(option.font))
 
 
+def similar_text(n: int) -> str:
+    return f"{n} similar"
+
+
+def similar_rect(row: QRect, base: QFont, n: int) -> QRect:
+    """Where a folded hit's "N similar" pill is: the right end of its meta line (the
+    delegate paints it there, the view takes clicks on it)."""
+    pad = HitDelegate.PAD
+    title, small = HitDelegate()._fonts(base)
+    fm = QFontMetrics(small)
+    y = row.top() + pad + QFontMetrics(title).lineSpacing() + pad // 2
+    w = fm.horizontalAdvance(similar_text(n)) + 12
+    return QRect(row.right() - pad - w, y, w, fm.lineSpacing() - 1)
+
+
 class ResultsView(QListView):
     opened = Signal(object)  # Hit — Enter, click or keyboard selection
+    expand_cluster = Signal(object)  # Hit — its "N similar" was clicked
     near_end = Signal()  # scrolled close to the last loaded row: fetch the next page
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
@@ -200,6 +231,16 @@ class ResultsView(QListView):
         bar = self.verticalScrollBar()
         if bar.maximum() and value > bar.maximum() - 3 * ROW_HEIGHT:
             self.near_end.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        similar = index.data(SimilarRole) if index.isValid() else 0
+        if similar:
+            if similar_rect(self.visualRect(index), self.font(), similar).contains(
+                    event.position().toPoint()):
+                self.expand_cluster.emit(index.data(HitRole))
+                return
+        super().mousePressEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

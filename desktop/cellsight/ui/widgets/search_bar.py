@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -34,11 +34,29 @@ QUERY_HELP = """<b>Query syntax</b><br>
 </table>"""
 
 
+class SortBox(QComboBox):
+    """A combo box that changes only when opened: reached by Tab, an arrow key or the
+    mouse wheel passing over it silently re-sorted the results (issue 17). Space,
+    Alt+↓ or a click open it."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
+                           Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End) and not (
+                event.modifiers() & Qt.KeyboardModifier.AltModifier):  # fmt: skip
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()
+
+
 class SearchBar(QWidget):
     # (text, typing): typing is True for the debounced search-as-you-type, False for Enter.
     query_changed = Signal(str, bool)
     sort_changed = Signal(str)  # "relevance" | "date"
     suggestion_accepted = Signal(str)
+    to_results = Signal()  # ↓ in the box: the results list takes the keyboard
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,10 +66,17 @@ class SearchBar(QWidget):
         self.edit.setAccessibleName("Search")
         self.edit.setObjectName("searchEdit")
         self._recent = QStringListModel(self)
+        # Recent queries on request only (Alt+↓), and only those containing what is
+        # typed: attached with setCompleter, the popup opened over the typing and listed
+        # every query.
         completer = QCompleter(self._recent, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.edit.setCompleter(completer)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setWidget(self.edit)
+        completer.activated.connect(self._recent_chosen)
+        self.completer = completer
+        self.edit.installEventFilter(self)
 
         self.help_button = QToolButton(self)
         self.help_button.setText("?")
@@ -59,7 +84,7 @@ class SearchBar(QWidget):
         self.help_button.setAccessibleName("Query syntax help")
         self.help_button.clicked.connect(self.show_help)
 
-        self.sort = QComboBox(self)
+        self.sort = SortBox(self)
         self.sort.addItem("Relevance", "relevance")
         self.sort.addItem("Newest first", "date")
         self.sort.setAccessibleName("Sort results")
@@ -103,6 +128,27 @@ class SearchBar(QWidget):
         focus.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         focus.triggered.connect(self.focus_search)
         self.addAction(focus)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            popup = self.completer.popup()
+            if event.key() == Qt.Key.Key_Down and not popup.isVisible():
+                if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                    self.show_recent()
+                else:
+                    self.to_results.emit()
+                return True
+        return super().eventFilter(watched, event)
+
+    def show_recent(self) -> None:
+        self.completer.setCompletionPrefix(self.edit.text().strip())
+        if self.completer.completionCount():
+            self.completer.complete()
+
+    def _recent_chosen(self, text: str) -> None:
+        self.edit.setText(text)
+        self.submit()
 
     def focus_search(self) -> None:
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
