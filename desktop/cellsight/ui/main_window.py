@@ -335,6 +335,18 @@ class MainWindow(QMainWindow):
     def import_prices(self) -> None:
         self.library_actions.import_prices()
 
+    def show_facts(self) -> None:
+        """View → Facts table: the figures in the current search's documents."""
+        if self.library is None:
+            return
+        from .dialogs.facts_dialog import FactsDialog
+
+        dialog = FactsDialog(self.library, self.tasks, self.search.request, self)
+        dialog.document_requested.connect(self.open_doc_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.facts_dialog = dialog
+        dialog.show()
+
     def export_results(self) -> None:
         self.library_actions.export_results(self.search.request)
 

@@ -77,6 +77,7 @@ def build_menus(window: MainWindow) -> QActionGroup:
     notes.tag_all_action = add_action(edit, "&Tag all results…", notes.tag_all_results)
 
     view = bar.addMenu("&View")
+    add_action(view, "&Facts table…", window.show_facts, QKeySequence("Ctrl+Shift+T"))
     toggle = window.price_dock.toggleViewAction()
     toggle.setText("&Price panel")
     toggle.setShortcut(QKeySequence("Ctrl+P"))

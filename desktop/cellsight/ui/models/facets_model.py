@@ -65,7 +65,9 @@ class FacetsModel(QAbstractItemModel):
     def _rebuild(self) -> None:
         self.beginResetModel()
         groups = []
-        for name in LABELS:
+        # The figures' range facets (capacity, money per currency …) after the named ones.
+        figures = [n for n in self._facets if n not in LABELS and _figure_label(n)]
+        for name in (*LABELS, *figures):
             counts = list(self._facets.get(name, ()))
             # Selected values stay visible (count 0) so they can be unticked.
             shown_values = {c.value for c in counts}
@@ -130,12 +132,12 @@ class FacetsModel(QAbstractItemModel):
             if node.more:
                 return f"more… ({node.count})"
             if node.value is None:
-                return LABELS.get(node.field, node.field)
+                return LABELS.get(node.field) or _figure_label(node.field) or node.field
             shown = VALUE_LABELS.get((node.field, node.value), node.value)
             return f"{shown}  ({node.count})"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if node.value is None:
-                return LABELS.get(node.field, node.field)
+                return LABELS.get(node.field) or _figure_label(node.field) or node.field
             return f"{node.value}, {node.count} documents"
         if role == Qt.ItemDataRole.CheckStateRole and node.value is not None:
             on = (node.field, node.value) in self._selected
@@ -161,3 +163,21 @@ class FacetsModel(QAbstractItemModel):
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         self.toggled.emit(node.field, node.value, on)
         return True
+
+
+_FIGURE_NAMES = {"capacity": "Capacity", "mass": "Mass", "pct": "Share", "money": "Money",
+                 "price": "Price"}  # fmt: skip
+
+
+def _figure_label(name: str) -> str:
+    """ "Capacity (GWh)", "Money (CNY)": a range facet's heading; "" for other names."""
+    from ...core.enrich import units
+    from ...core.query.numeric_syntax import is_numeric_field
+
+    if not is_numeric_field(name):
+        return ""
+    column = {"capacity": "capacity_gwh", "mass": "mass_t"}.get(name, name)
+    try:
+        return f"{_FIGURE_NAMES.get(units.family(column), name)} ({units.column_unit(column)})"
+    except (KeyError, ValueError):
+        return name
