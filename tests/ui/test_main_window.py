@@ -338,3 +338,14 @@ def test_first_start_says_it_is_indexing_not_empty(qtbot, tmp_path: Path) -> Non
     assert window.empty_label.text().startswith("Indexing the library")
     qtbot.waitUntil(lambda: not window.tasks.active(), timeout=120_000)
     lib.close()
+
+
+def test_opening_message_goes_once_the_library_is_attached(qtbot, env) -> None:  # type: ignore[no-untyped-def]
+    lib, settings, _ = env
+    app = QApplication.instance()
+    window = MainWindow(None, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == "Opening the library…"
+    window.attach_library(lib)
+    assert window.statusBar().currentMessage() == ""
+    qtbot.waitUntil(lambda: not window.tasks.active(), timeout=120_000)

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         from .indexing import IndexingController
 
         self.library = library
+        self.statusBar().clearMessage()  # "Opening the library…" had no timeout
         self.indexing = IndexingController(library, self.tasks, self)
         # An empty list shown before the first pass started said "the library is empty".
         self.indexing.started.connect(self._indexing_started)

@@ -10,6 +10,10 @@ document and redraws the chart, which is wasted on a result list about to change
 Every update carries a generation number, so markers of an older list are dropped.
 Answers go to methods of this QObject, not to lambdas, so that one arriving after
 the window is gone is dropped by Qt instead of reaching deleted widgets.
+
+The chart's state of the last session (which series, rebased or not) is read from
+the settings before the panel exists, so it is kept here and handed to the panel
+when it is built; a session that never built the panel keeps it for the next one.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class PricesController(QObject):
         self.library: Library | None = None
         self.panel: PricePanel | None = None
         self.book: PriceBook | None = None
+        self._chart_state: tuple[list[str], bool] | None = None  # until the panel exists
         # Read by the marker task off the UI thread (an int: safe) to skip stale work.
         self._markers_generation = 0
         self._markers_timer = QTimer(self)
@@ -102,10 +107,26 @@ class PricesController(QObject):
         panel.exported.connect(lambda path: self.messages.info(f"Saved {path}."))
         panel.export_failed.connect(lambda why: self.messages.warning(why))
         self.dock.setWidget(panel)
+        if self._chart_state is not None:
+            panel.restore(*self._chart_state)
+            self._chart_state = None
         if self.book is not None:
             panel.set_book(self.book)
         self.panel_ready.emit()
         return panel
+
+    def restore_chart(self, series_ids: list[str], rebased: bool) -> None:
+        """Chart ``series_ids`` (rebased or not) as the last session did, now or once built."""
+        if self.panel is not None:
+            self.panel.restore(series_ids, rebased)
+        else:
+            self._chart_state = (list(series_ids), rebased)
+
+    def chart_state(self) -> tuple[list[str], bool] | None:
+        """(charted ids, rebased?) to keep; None when there is nothing to say."""
+        if self.panel is not None:
+            return self.panel.chart_state()
+        return self._chart_state
 
     def select_series(self, series_id: str) -> None:
         """Show the dock and chart ``series_id`` (built on demand: a click waits)."""

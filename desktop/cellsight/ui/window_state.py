@@ -1,4 +1,5 @@
-"""What the window keeps between runs: layout, recent queries, theme, the last search.
+"""What the window keeps between runs: layout, recent queries, theme, the last search,
+and which price series were charted and whether rebased.
 
 Stored in the window's QSettings. The search request is stored as JSON so that a
 value written by another version, or edited by hand, can be read or dropped
@@ -16,6 +17,10 @@ from ..core.model import SearchRequest
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+    from .prices_controller import PricesController
+
+CHART_SERIES = "prices/charted"  # JSON list of series ids
+CHART_REBASED = "prices/rebased"
 
 
 def request_to_json(request: SearchRequest) -> str:
@@ -61,6 +66,7 @@ def restore_state(settings: QSettings, window: MainWindow) -> None:
     window.search_bar.set_text(req.query)
     window.search_bar.set_sort(req.sort)
     window.search.restore(req)
+    restore_chart(s, window.price_data)
 
 
 def save_state(settings: QSettings, window: MainWindow) -> None:
@@ -70,4 +76,31 @@ def save_state(settings: QSettings, window: MainWindow) -> None:
     s.setValue("splitter", window.splitter.saveState())
     s.setValue("recent", json.dumps(window.search_bar.recent()))
     s.setValue("request", request_to_json(window.search.request))
+    save_chart(s, window.price_data)
     s.sync()
+
+
+def restore_chart(settings: QSettings, prices: PricesController) -> None:
+    """The chart of the last session; nothing happens when none was stored or it is unreadable."""
+    raw = settings.value(CHART_SERIES)
+    if raw is None:
+        return
+    try:
+        ids = [str(x) for x in json.loads(str(raw))]
+    except (ValueError, TypeError):
+        return
+    prices.restore_chart(ids, _flag(settings.value(CHART_REBASED, False)))
+
+
+def save_chart(settings: QSettings, prices: PricesController) -> None:
+    state = prices.chart_state()
+    if state is None:
+        return  # the panel was never built and nothing was stored: keep it so
+    ids, rebased = state
+    settings.setValue(CHART_SERIES, json.dumps(ids))
+    settings.setValue(CHART_REBASED, rebased)
+
+
+def _flag(value: object) -> bool:
+    # INI and native backends hand booleans back as the strings "true"/"false".
+    return value is True or str(value).lower() in ("true", "1")

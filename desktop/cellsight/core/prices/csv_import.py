@@ -28,6 +28,7 @@ and ``table_cells`` hold them; this module reads the CSV's rows.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from ..atomic_file import atomic_write
 from ..errors import PriceImportError
 from ..model import SeriesSnapshot
 from .series import IMPORT_PREFIX, PriceSeries
+from .stats import rebase
 from .table_cells import CSV_RULES, Origin, Row, looks_like_date
 from .table_import import build_series
 
@@ -52,22 +54,32 @@ def import_csv(path: Path) -> list[SeriesSnapshot]:
     )  # fmt: skip
 
 
-def export_csv(series: Iterable[PriceSeries], path: Path) -> None:
+def export_csv(
+    series: Iterable[PriceSeries], path: Path, *, rebased_at: dt.date | None = None
+) -> None:
     """Write wide format (a row per date, a column per series) that ``import_csv`` reads.
 
     UTF-8 with a byte-order mark, so spreadsheet programs show labels correctly.
     The file is replaced atomically so a failed export never leaves half a file.
+    With ``rebased_at`` the values are those of a rebased chart (``rebase``: 100 at
+    each series' last point on or before that date) and each header says where its
+    100 is, "Lithium (100 = 2026-01-07)", so the file is never mistaken for prices.
     """
     path = Path(path)
     items = list(series)
     ids = [s.id for s in items]
     if len(set(ids)) != len(ids):
         raise ValueError("each series may be exported only once")
-    dates = sorted({p.date for s in items for p in s.points})
+    labels = [s.label for s in items]
     columns = [{p.date: p.value for p in s.points} for s in items]
+    if rebased_at is not None:
+        columns = [dict(rebase(s.points, rebased_at)) for s in items]
+        labels = [f"{s.label} (100 = {min(c).isoformat()})" if c else s.label
+                  for s, c in zip(items, columns, strict=True)]  # fmt: skip
+    dates = sorted({day for c in columns for day in c})
     with atomic_write(path, encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["date", *(s.label for s in items)])
+        writer.writerow(["date", *labels])
         for day in dates:
             writer.writerow(
                 [day.isoformat(), *(repr(c[day]) if day in c else "" for c in columns)]

@@ -5,6 +5,11 @@ the offset is zero, so a point dated 2026-05-27 sits under "27 May" whatever the
 machine's time zone. Mouse zoom and pan act on time only; y follows what is visible.
 The strip below is an overview of the whole span with a draggable window onto it.
 Rebasing is done by ``core.prices.rebase``: this widget only paints its result.
+
+Nothing is drawn over the data but the hover readout: the legend is a row above the
+plot (pyqtgraph's in-plot legend covered lines and news markers), the axis title is
+kept short and hidden rather than cut when the plot is too low for it, and what 100
+means when rebased is said in that row, not in the axis title (issue 17).
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from ...core.prices import export_csv, rebase
 from ...core.prices_view import NewsMarker, SeriesView
 from ..theme import colours, is_dark
+from .chart_export import ExportHeader, compose
+from .chart_parts import axis_title, basis_text, entry_labels, legend_html, place_readout
 
 # Okabe–Ito based: distinguishable with common colour-vision deficiencies; the dark
 # set is lifted so lines stay visible on a dark background.
@@ -32,6 +39,8 @@ _PALETTE_LIGHT = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e
 _PALETTE_DARK = ("#56b4e9", "#f5a04a", "#3fcf9a", "#e69acb", "#f0e442", "#9db7ff",
                  "#c39bd3", "#c0c4ca")  # fmt: skip
 DAY = 86400.0
+# The overview strip takes a share of a low chart, so the plot keeps most of it.
+OVERVIEW_MIN, OVERVIEW_MAX, OVERVIEW_SHARE = 36, 84, 0.22
 
 
 def epoch_seconds(day: dt.date) -> float:
@@ -64,6 +73,7 @@ class _Curve:
 
 class PriceChart(QWidget):
     marker_clicked = Signal(str)  # doc id
+    full_view_changed = Signal(bool)  # True when every charted date is in view
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,24 +85,44 @@ class PriceChart(QWidget):
         self._colour_slots: dict[str, int] = {}
         self._extras: list[pg.GraphicsObject] = []
         self._syncing = False
+        self._base_date: dt.date | None = None  # the common rebase date, when rebased
+        self._all_shown = True
+        self.readout_rect = QRectF()  # where the hover readout is, in scene pixels
 
         self._plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self._plot.setAccessibleName("Price chart")
         self._plot.setToolTip("Drag to pan, wheel to zoom; ←/→ pan, +/− zoom, Home shows all")
         self._plot.installEventFilter(self)
+        # The mouse leaves through the viewport: the readout goes with it.
+        self._plot.viewport().installEventFilter(self)
         item = self._plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
         item.showGrid(x=True, y=True, alpha=0.15)
-        self._legend = item.addLegend(offset=(10, 10))
+        item.setContentsMargins(0, 4, 12, 0)  # the last point and its marker clear of the edge
         self._vb = item.getViewBox()
         self._vb.setMouseEnabled(x=True, y=False)
         self._vb.setAutoVisible(y=True)
         self._vb.sigXRangeChanged.connect(self._on_main_range)
+        self._vb.sigResized.connect(self._fit_axis_title)
+        self._axis_text = ""
+        self._basis_texts = ("", "")  # (beside an axis title, without one)
+
+        self.legend = QLabel()
+        self.legend.setAccessibleName("Chart legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.basis = QLabel()
+        self.basis.setAccessibleName("Chart units")
+        self.basis.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        legend_row = QHBoxLayout()
+        legend_row.setContentsMargins(6, 2, 6, 0)
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.basis)
 
         self._cross = pg.InfiniteLine(angle=90, movable=False)
         self._dot = pg.ScatterPlotItem(size=10)
-        self._label = pg.TextItem(anchor=(0, 1))
+        self._label = pg.TextItem(anchor=(0, 0))
         for it in (self._cross, self._dot, self._label):
             it.setZValue(20)
             it.hide()
@@ -102,7 +132,7 @@ class PriceChart(QWidget):
         self._overview = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self._overview.setAccessibleName("Date range overview")
         self._overview.setToolTip("Drag the shaded window or its edges to choose the dates shown")
-        self._overview.setFixedHeight(84)
+        self._overview.setFixedHeight(OVERVIEW_MAX)
         ov = self._overview.getPlotItem()
         ov.setMenuEnabled(False)
         ov.hideButtons()
@@ -120,6 +150,7 @@ class PriceChart(QWidget):
         lay = QVBoxLayout(chart)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.addLayout(legend_row)
         lay.addWidget(self._plot, 1)
         lay.addWidget(self._overview)
         lay.addWidget(self._note)
@@ -133,6 +164,11 @@ class PriceChart(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._stack)
         self._apply_theme()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        share = round(event.size().height() * OVERVIEW_SHARE)
+        self._overview.setFixedHeight(max(OVERVIEW_MIN, min(OVERVIEW_MAX, share)))
+        super().resizeEvent(event)
 
     # -- public API ---------------------------------------------------------------------
     def set_series(self, views: list[SeriesView], rebased: bool) -> None:
@@ -166,27 +202,62 @@ class PriceChart(QWidget):
         lo, hi = self._region.getRegion()
         return date_of(lo), date_of(hi)
 
+    def shown_dates(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last charted dates in view (the padding around them aside)."""
+        if not self._curves:
+            return None
+        (x0, x1), _ = self._vb.viewRange()
+        lo = max(x0, min(float(c.xs[0]) for c in self._curves))
+        hi = min(x1, max(float(c.xs[-1]) for c in self._curves))
+        return date_of(lo), date_of(max(lo, hi))
+
+    def showing_all(self) -> bool:
+        """Every charted date is in view (nothing to gain from "Show all dates")."""
+        if not self._curves:
+            return True
+        lo, hi = self._full_range()
+        (x0, x1), _ = self._vb.viewRange()
+        return x0 <= lo + DAY / 2 and x1 >= hi - DAY / 2
+
     def show_all(self) -> None:
+        """The whole span of the charted series, in the chart and the overview's window."""
         if self._curves:
             lo, hi = self._full_range()
             self._vb.setXRange(lo, hi, padding=0)
+            self._sync_region(lo, hi)
+            self._vb.enableAutoRange(y=True)
+
+    def export_header(self) -> ExportHeader:
+        shown = self.shown_dates()
+        if shown is None:
+            raise ValueError("nothing is charted")
+        labels = entry_labels([c.view for c in self._curves])
+        return ExportHeader(
+            tuple((label, c.colour.name()) for label, c in zip(labels, self._curves, strict=True)),
+            basis_text([c.view for c in self._curves], self._rebased, self._base_date,
+                       [date_of(float(c.xs[0])) for c in self._curves]),
+            shown[0], shown[1], dt.date.today(),
+        )  # fmt: skip
 
     def export_png(self, path: str | Path) -> None:
-        if not self._curves:
-            raise ValueError("nothing is charted")
+        """The plot under a header with its series, unit or rebase basis and dates."""
+        header = self.export_header()
         self._hide_hover()
         exporter = ImageExporter(self._plot.getPlotItem())
         # Twice the on-screen width, so the image stays sharp in a report.
         exporter.parameters()["width"] = max(int(self._plot.width() * 2), 800)
-        exporter.export(str(path))
-        if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        plot = exporter.export(toBytes=True)
+        bg, fg, muted = self._theme_colours()
+        image = compose(plot, header, background=bg, text=fg, muted=muted)
+        if not image.save(str(path), "PNG") or Path(path).stat().st_size == 0:
             raise OSError(f"could not write {path}")
 
     def export_csv(self, path: str | Path) -> None:
-        """The charted series' own values (never rebased), in core's CSV layout."""
+        """The charted values in core's CSV layout: rebased (and labelled so) when shown so."""
         if not self._curves:
             raise ValueError("nothing is charted")
-        export_csv([c.view.series for c in self._curves], Path(path))
+        base = self._base_date if self._rebased else None
+        export_csv([c.view.series for c in self._curves], Path(path), rebased_at=base)
 
     def refresh_theme(self) -> None:
         self._apply_theme()
@@ -242,16 +313,17 @@ class PriceChart(QWidget):
         if self._rebased:
             text += f"  (rebased {hp.y:,.1f})"
         self._label.setText(text)
-        (x0, x1), (y0, y1) = self._vb.viewRange()
-        # Keep the label inside the plot: put it on the side of the point with more room.
-        self._label.setAnchor((1 if hp.x > (x0 + x1) / 2 else 0, 0 if hp.y > (y0 + y1) / 2 else 1))
-        self._label.setPos(hp.x, hp.y)
+        size = self._label.textItem.boundingRect().size()  # pixels: the text is unscaled
+        point = self._vb.mapViewToScene(QPointF(hp.x, hp.y))
+        self.readout_rect = place_readout(point, size, self._vb.sceneBoundingRect())
+        self._label.setPos(self._vb.mapSceneToView(self.readout_rect.topLeft()))
         for it in (self._cross, self._dot, self._label):
             it.show()
 
     def _hide_hover(self) -> None:
         for it in (self._cross, self._dot, self._label):
             it.hide()
+        self.readout_rect = QRectF()
 
     # -- markers --------------------------------------------------------------------------
     def _draw_markers(self) -> None:
@@ -300,15 +372,16 @@ class PriceChart(QWidget):
             self._plot.removeItem(it)
         self._extras.clear()
         self._overview.getPlotItem().clearPlots()
-        self._legend.clear()
         self._curves = []
         self._stack.setCurrentIndex(1 if self._views else 0)
         if not self._views:
             self._note.hide()
             self._draw_markers()
+            self._update_full_view()
             return
         base_date = max((v.series.first_date for v in self._views if v.series.first_date),
                         default=None)  # fmt: skip
+        self._base_date = base_date
         notes: list[str] = []
         palette = _PALETTE_DARK if is_dark() else _PALETTE_LIGHT
         self._assign_colours(palette)
@@ -330,7 +403,7 @@ class PriceChart(QWidget):
             ys = np.array([v for _, v in pairs], dtype=float)
             raw = np.array([own[d] for d, _ in pairs], dtype=float)
             colour = QColor(palette[self._colour_slots[view.id] % len(palette)])
-            item = self._plot.plot(xs, ys, name=view.label, antialias=True,
+            item = self._plot.plot(xs, ys, antialias=True,
                                    pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                                    symbolBrush=colour, symbolPen=None)  # fmt: skip
             self._overview.plot(xs, ys, pen=pg.mkPen(colour, width=1))
@@ -340,14 +413,40 @@ class PriceChart(QWidget):
             line = pg.InfiniteLine(pos=100.0, angle=0, movable=False, pen=pen)
             self._plot.addItem(line, ignoreBounds=True)
             self._extras.append(line)
-            self._plot.setLabel("left", f"Index, 100 at or just before {base_date}")
-        else:
-            units = {v.series.unit for v in self._views}
-            self._plot.setLabel("left", units.pop() if len(units) == 1 else "Value")
+        charted = [c.view for c in self._curves]
+        self._axis_text = axis_title(charted, self._rebased)
+        self._plot.setLabel("left", self._axis_text)
+        labels = entry_labels(charted)
+        self.legend.setText(legend_html(
+            [(label, c.colour.name()) for label, c in zip(labels, self._curves, strict=True)]))
+        starts = [date_of(float(c.xs[0])) for c in self._curves]
+        self._basis_texts = (basis_text(charted, self._rebased, base_date, starts, short=True),
+                             basis_text(charted, self._rebased, base_date, starts))  # fmt: skip
+        self.basis.setToolTip(self._basis_texts[1])
+        self._fit_axis_title()
         self._note.setText(" ".join(notes))
         self._note.setVisible(bool(notes))
         self._fit_ranges()
         self._draw_markers()
+        self._update_full_view()
+
+    def _fit_axis_title(self, *_args: object) -> None:
+        """Show the y-axis title only where the plot is tall enough for all of it.
+
+        pyqtgraph centres a vertical title on the axis and cuts what does not fit;
+        the legend row says the same (unit or basis), so hiding it loses nothing.
+        """
+        axis = self._plot.getPlotItem().getAxis("left")
+        width = QFontMetricsF(axis.label.font()).horizontalAdvance(self._axis_text)
+        fits = bool(self._axis_text) and width + 12 <= self._vb.height()
+        axis.showLabel(fits)
+        # Without "Index" on the axis the row says in full that the lines are rebased.
+        self.basis.setText(self._basis_texts[0 if fits else 1])
+
+    def axis_title_shown(self) -> str:
+        """The y-axis title as painted ("" when hidden for lack of room)."""
+        axis = self._plot.getPlotItem().getAxis("left")
+        return self._axis_text if axis.label.isVisible() else ""
 
     def _assign_colours(self, palette: tuple[str, ...]) -> None:
         # A series keeps its colour while it stays charted, so adding one doesn't repaint all.
@@ -387,6 +486,13 @@ class PriceChart(QWidget):
     # -- range sync between the chart and the overview ------------------------------------
     def _on_main_range(self, _vb: object, rng: tuple[float, float]) -> None:
         self._sync_region(*rng)
+        self._update_full_view()
+
+    def _update_full_view(self) -> None:
+        shown = self.showing_all()
+        if shown != self._all_shown:
+            self._all_shown = shown
+            self.full_view_changed.emit(shown)
 
     def _sync_region(self, lo: float, hi: float) -> None:
         if self._syncing:
@@ -411,6 +517,8 @@ class PriceChart(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self._plot and event.type() == QEvent.Type.KeyPress:
             return self._key(event)  # type: ignore[arg-type]
+        if event.type() == QEvent.Type.Leave and obj in (self._plot, self._plot.viewport()):
+            self._hide_hover()
         return super().eventFilter(obj, event)
 
     def _key(self, event: QKeyEvent) -> bool:
@@ -436,20 +544,25 @@ class PriceChart(QWidget):
     def _fg(self) -> QColor:
         return self.palette().color(self.foregroundRole())
 
+    @staticmethod
+    def _theme_colours() -> tuple[QColor, QColor, QColor]:
+        """(background, text, muted) of the plot in the current theme."""
+        dark = is_dark()
+        return (QColor("#1e1f22") if dark else QColor("#ffffff"),
+                QColor("#e6e6e6") if dark else QColor("#202124"),
+                QColor(colours(dark)["muted"]))  # fmt: skip
+
     def _apply_theme(self) -> None:
         dark = is_dark()
         c = colours(dark)
-        bg = QColor("#1e1f22") if dark else QColor("#ffffff")
-        fg = QColor("#e6e6e6") if dark else QColor("#202124")
+        bg, fg, _ = self._theme_colours()
         for w in (self._plot, self._overview):
             w.setBackground(bg)
             for name in ("left", "bottom"):
                 axis = w.getPlotItem().getAxis(name)
                 axis.setPen(pg.mkPen(c["muted"]))
                 axis.setTextPen(pg.mkPen(fg))
-        self._legend.setLabelTextColor(fg)
-        self._legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 200))
-        self._legend.setPen(pg.mkPen(c["muted"]))
+        self.basis.setStyleSheet(f"color: {c['muted']};")
         self._cross.setPen(pg.mkPen(c["muted"], style=Qt.PenStyle.DashLine))
         self._label.setColor(fg)
         self._label.fill = pg.mkBrush(bg.red(), bg.green(), bg.blue(), 230)

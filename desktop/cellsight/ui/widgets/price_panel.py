@@ -11,7 +11,16 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    QPoint,
+    QSignalBlocker,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,8 +38,11 @@ from PySide6.QtWidgets import (
 
 from ...core.prices_view import NewsMarker, PriceBook, SeriesView
 from ..models.series_model import (
+    CHANGE,
+    FREQUENCY,
     LABEL,
     TREND,
+    YOY,
     SeriesRole,
     SeriesSortProxy,
     SeriesTableModel,
@@ -41,6 +53,10 @@ from .price_chart import PriceChart
 from .sparkline import SparklineDelegate
 
 EMPTY_TEXT = "No price data yet. Add folders with price-index pages, or import a CSV."
+# Dropped in this order while the table is too narrow for the labels (a 1024-px
+# window): the least read first; Latest, YTD and As of stay.
+NARROW_HIDES = (FREQUENCY, YOY, TREND, CHANGE)
+LABEL_MIN_TEXT = "Lithium Carbonate"  # the label column keeps at least this width
 
 
 class PricePanel(QWidget):
@@ -56,6 +72,8 @@ class PricePanel(QWidget):
         super().__init__(parent)
         self._book: PriceBook | None = None
         self._last_ids: list[str] = []
+        # The series charted in the last session: selected when a book first shows them.
+        self._restored_ids: list[str] = []
         self.model = SeriesTableModel(self)
         self.proxy = SeriesSortProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -70,6 +88,9 @@ class PricePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # "Lithium Carbonate", "Lithium Hydroxide" and "Lithium ion Batteries" differ at
+        # the end: cut in the middle so narrow columns still tell them apart.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.setItemDelegateForColumn(TREND, SparklineDelegate(SparkRole, self.table))
@@ -81,9 +102,12 @@ class PricePanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_table_menu)
+        # The viewport's size, not the table's: it is the room the columns share.
+        self.table.viewport().installEventFilter(self)
 
         self.chart = PriceChart()
         self.chart.marker_clicked.connect(self.marker_clicked)
+        self.chart.full_view_changed.connect(lambda _all: self._update_enabled())
 
         self.toolbar = QToolBar("Prices")
         self.toolbar.setAccessibleName("Price tools")
@@ -92,7 +116,7 @@ class PricePanel(QWidget):
             tip="Index every charted series to 100 at a common start date to compare moves")
         self.show_all_action = self._action(
             "Show all dates", lambda: self.chart.show_all(), keys="Ctrl+Shift+A",
-            tip="Zoom the chart out to every date")
+            tip="Show every date of the charted series again")
         self.find_news_action = self._action(
             "Find news in this range", self._find_news, keys="Ctrl+Shift+F",
             tip="Narrow the search to the dates shown on the chart, to find what moved it")
@@ -101,7 +125,7 @@ class PricePanel(QWidget):
             "Export PNG…", self._export_png, keys="Ctrl+Shift+P", tip="Save the chart as an image")
         self.csv_action = self._action(
             "Export CSV…", self._export_csv, keys="Ctrl+Shift+S",
-            tip="Save the charted series' values as CSV")
+            tip="Save the charted values as CSV (rebased values when the chart is rebased)")
         self.toolbar.addSeparator()
         self.import_action = self._action(
             "Import prices…", self._import_csv, keys="Ctrl+Shift+I",
@@ -157,6 +181,8 @@ class PricePanel(QWidget):
         with QSignalBlocker(self.table.selectionModel()):
             self.model.set_book(book)
         self.stack.setCurrentIndex(1 if book.series else 0)
+        if first_book and self._restored_ids and book.series:
+            keep, self._restored_ids = self._restored_ids, []
         ids = [sid for sid in keep if book.get(sid) is not None]
         if not ids and first_book and book.series:
             # Open on something useful: the most recently updated series.
@@ -165,6 +191,23 @@ class PricePanel(QWidget):
             ids = [fresh.id]
         self._select_ids(ids)
         self._sync_chart(force=True)
+        self._fit_columns()  # new labels and figures: new widths
+
+    def restore(self, series_ids: list[str], rebased: bool) -> None:
+        """Chart what the last session charted, as it was (see ``window_state``)."""
+        with QSignalBlocker(self.rebase_action):
+            self.rebase_action.setChecked(rebased)
+        if self._book is not None and self._book.series:
+            self._select_ids([sid for sid in series_ids if self._book.get(sid) is not None])
+            self._sync_chart(force=True)
+        else:
+            self._restored_ids = list(series_ids)
+            self.chart.set_rebased(rebased)
+
+    def chart_state(self) -> tuple[list[str], bool]:
+        """(charted series ids, rebased?) — what ``restore`` takes back."""
+        ids = self.selected_ids() or list(self._restored_ids)
+        return ids, self.rebase_action.isChecked()
 
     def select_series(self, series_id: str) -> None:
         """Select only ``series_id`` (e.g. from the reader's market context) and show it."""
@@ -218,11 +261,36 @@ class PricePanel(QWidget):
             self._last_ids = ids
             self.selection_changed.emit(ids)
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(obj, event)
+
+    def _fit_columns(self) -> None:
+        """Hide the least needed columns while the labels would be squeezed out."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width()
+        need = self.fontMetrics().horizontalAdvance(LABEL_MIN_TEXT) + 16
+        widths = {c: max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                  for c in range(self.model.columnCount()) if c != LABEL}  # fmt: skip
+        widths[TREND] = header.sectionSize(TREND) or 110
+        hidden: set[int] = set()
+        for col in NARROW_HIDES:
+            if need + sum(w for c, w in widths.items() if c not in hidden) <= room:
+                break
+            hidden.add(col)
+        for col in NARROW_HIDES:
+            self.table.setColumnHidden(col, col in hidden)
+
+    def hidden_columns(self) -> list[int]:
+        return [c for c in range(self.model.columnCount()) if self.table.isColumnHidden(c)]
+
     def _update_enabled(self) -> None:
         has = bool(self._last_ids) or bool(self.chart.charted())
-        for action in (self.png_action, self.csv_action, self.show_all_action,
-                       self.find_news_action):
+        for action in (self.png_action, self.csv_action, self.find_news_action):
             action.setEnabled(has)
+        # Greyed while every date is in view: a click would change nothing.
+        self.show_all_action.setEnabled(bool(self.chart.charted()) and not self.chart.showing_all())
 
     def table_menu(self, pos: QPoint) -> QMenu:
         """The series table's menu at ``pos`` (viewport coordinates)."""
