@@ -52,3 +52,18 @@ def test_one_typed_character_shows_the_library(tmp_path: Path, seeds: Path) -> N
         entered = lib.search(SearchRequest(query="l"))
         assert 0 < entered.total <= everything.total
         assert entered.terms == ("l*",)
+
+
+def test_one_typed_character_lights_up_nothing_in_the_reader(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    from pathlib import Path
+
+    from cellsight.core.library import Library
+
+    src = tmp_path / "src"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "seeds", src)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([src])
+        doc = next(iter(lib.store.documents()))
+        assert lib.highlights(doc, "l") == []
+        assert lib.highlights(doc, "CATL")  # a word still does

@@ -18,7 +18,7 @@ from whoosh import query as wq
 from whoosh.classify import Expander
 from whoosh.searching import Searcher as WSearcher
 
-from ..cjk import surface
+from ..cjk import has_cjk, surface
 from ..dedup import clusters as dup_clusters
 from ..dedup import fold as dup_fold
 from ..errors import QueryError
@@ -462,7 +462,10 @@ class Searcher:
         """Analysed query terms, for highlighting a document opened from a search."""
         try:
             text = split_figure_clauses(split_user_clauses(text).query).query
-            if is_browse(text):
+            # One letter is not a query yet (see search); lit up, it marked every word
+            # of the article that starts with it while the user typed (issue 17). One
+            # Chinese character (锂) is a word.
+            if is_browse(text) or (_one_character(text) and not has_cjk(text)):
                 return ()
             with self._lock:
                 gen = self._current()
