@@ -26,6 +26,7 @@ from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
 from ..model import FacetCount, Hit, SearchRequest, SearchResult, page_at
 from ..store import DocumentStore
+from .doc_ids import TABLE_FROM, DocIds, SegmentIds
 from .engine import Context, evaluate, top
 from .facets import FacetTable
 from .highlight import flat_page_starts, snippet_at
@@ -36,11 +37,12 @@ from .numeric import Figures, NumericTable
 from .numeric_syntax import is_numeric_field
 from .numeric_syntax import split as split_figure_clauses
 from .parser import QueryBuilder, is_browse
-from .postings import ArrayCache, read_ids
+from .postings import ArrayCache
 from .suggest import FIELD, suggest
 from .user_fields import UserIndex, is_user_field
 from .user_fields import canonical as user_field
 from .user_fields import split as split_user_clauses
+from .user_masks import UserMasks
 
 log = logging.getLogger("cellsight.search")
 FACETS_SHOWN = ("company", "topic", "person", "place", "organisation", "policy", "material",
@@ -53,11 +55,9 @@ class _Generation:
     number: tuple[int, int]
     searcher: WSearcher
     facets: FacetTable
+    ids: DocIds  # doc ids ↔ docnums
     frequencies: dict[tuple[str, bytes], float] = field(default_factory=dict)
-    docnums: dict[str, int | None] = field(default_factory=dict)  # doc id → docnum
-    id_map: dict[str, int] | None = None  # every live id → docnum, for large id sets
-    id_by_num: dict[int, str] | None = None
-    user_masks: dict[tuple[int, str, str], np.ndarray] = field(default_factory=dict)
+    user: UserMasks | None = None  # tag:, starred:, note: masks, made on first use
     figures: Figures | None = None  # figure columns (numeric.py), made on first use
     dup_labels: dup_fold.Labels | None = None  # near-duplicate clusters by docnum
 
@@ -110,7 +110,7 @@ class Searcher:
         # A read-only library's arrays are loaded if it kept them, never saved.
         self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
-        self._segment_ids: dict[str, list[tuple[str, int]]] = {}  # segment → (id, docnum)
+        self._segment_ids = SegmentIds()
         self._figure_cache: dict[tuple[str, str], object] = {}  # segment → figure columns
         self._lock = threading.RLock()
 
@@ -127,7 +127,8 @@ class Searcher:
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
                                    disk=self.index.folder, read_only=self.index.read_only)
                 self._postings.retain({k[0] for k in self._segment_cache})
-                self._gen = _Generation(number, s, table)
+                self._gen = _Generation(number, s, table,
+                                        DocIds(s, table.live, self._segment_ids))
             return self._gen
 
     def close(self) -> None:
@@ -236,8 +237,8 @@ class Searcher:
                 if self.user is not None:
                     folding = (None if prefer is None
                                else lambda m: dup_fold.fold(dups, m, prefer))  # fmt: skip
-                    facets.update(self._user_facets(gen, base, masks, req.facet_limit,
-                                                    folding))  # fmt: skip
+                    facets.update(self._user(gen).facets_for(base, masks, req.facet_limit,
+                                                             folding))  # fmt: skip
                 facets.update(figures.facets(base, masks, None if prefer is None else (
                     lambda m: dup_fold.fold(dups, m, prefer))))  # range facets: capacity …
 
@@ -252,7 +253,7 @@ class Searcher:
                        rank if rank is not None else days if by_date else None
                        )[req.offset :]  # fmt: skip
             if req.ids_only:
-                by_num = self._ids_by_docnum(gen)
+                by_num = gen.ids.by_number()
                 return SearchResult(request=req, total=total, hits=(), facets=facets,
                                     ids=tuple(by_num[int(n)] for n in best),
                                     elapsed_ms=(time.perf_counter() - t0) * 1000,
@@ -294,95 +295,15 @@ class Searcher:
 
     # -- user fields ------------------------------------------------------------------
     def _ids_mask(self, gen: _Generation, ids: frozenset[str] | set[str]) -> np.ndarray:
-        """The documents ``ids`` as a mask over this generation's docnums."""
-        mask = np.zeros(gen.facets.ndocs, dtype=bool)
-        if len(ids) > 200:
-            # One lookup costs 80 µs; the whole id table, 17 µs a document and kept per
-            # segment (measured at 5k documents): the first look at a saved search after
-            # a large import asks for thousands.
-            table = self._id_map(gen)
-            found = [table[i] for i in ids if i in table]
-            mask[np.asarray(found, dtype=np.int64)] = True
-            return mask & gen.facets.live
-        s = gen.searcher
-        for doc_id in ids:
-            n = gen.docnums.get(doc_id, -1)
-            if n == -1:
-                n = gen.docnums[doc_id] = s.document_number(id=doc_id)
-            if n is not None:
-                mask[n] = True
-        return mask & gen.facets.live
+        return gen.ids.mask(ids)
 
-    def _ids_by_docnum(self, gen: _Generation) -> dict[int, str]:
-        if gen.id_by_num is None:
-            gen.id_by_num = {n: i for i, n in self._id_map(gen).items()}
-        return gen.id_by_num
-
-    def _id_map(self, gen: _Generation) -> dict[str, int]:
-        if gen.id_map is None:
-            live = gen.facets.live
-            table: dict[str, int] = {}
-            kept: dict[str, list[tuple[str, int]]] = {}
-            for leaf, offset in gen.searcher.reader().leaf_readers():
-                segment = leaf.segment()
-                key = segment.segment_id() if segment is not None else ""
-                pairs = self._segment_ids.get(key) if key else None
-                if pairs is None:
-                    pairs = []
-                    for btext in leaf.lexicon("id"):
-                        nums = read_ids(leaf, "id", btext)
-                        pairs.extend((btext.decode("utf-8"), int(n)) for n in nums)
-                if key:
-                    kept[key] = pairs
-                for doc_id, n in pairs:
-                    if live[n + offset] or doc_id not in table:  # a live copy wins
-                        table[doc_id] = n + offset
-            self._segment_ids = kept  # segments merged away are dropped
-            gen.id_map = table
-        return gen.id_map
+    def _user(self, gen: _Generation) -> UserMasks:
+        if gen.user is None:
+            gen.user = UserMasks(self.user, gen.facets, gen.ids, self._resolver(gen))
+        return gen.user
 
     def _user_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
-        if self.user is None:
-            if field == "tag":  # no user data: the source's own tags
-                return self._source_tag_mask(gen, "tag", value)
-            raise QueryError(f"{field}: is not available in this library.")
-        key = (self.user.version, field, value.lower())
-        got = gen.user_masks.get(key)
-        if got is None:
-            if len(gen.user_masks) > 512:
-                gen.user_masks.clear()
-            got = self._ids_mask(gen, self.user.ids_for(field, value))
-            if field == "tag":
-                # The tags and categories the source gave the document count too: one
-                # tag: for what the publisher and the analyst filed it under.
-                resolved = self._resolver(gen)("tag", value)
-                if resolved is not None:
-                    got = got | gen.facets.filter_mask("tag", {resolved})
-            gen.user_masks[key] = got
-        return got
-
-    def _source_tag_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
-        resolved = self._resolver(gen)(field, value)
-        return gen.facets.filter_mask(field, {resolved if resolved is not None else value})
-
-    def _user_facets(self, gen: _Generation, base: np.ndarray, masks: dict[str, np.ndarray],
-                     limit: int | None, folding: Callable[[np.ndarray], np.ndarray] | None = None,
-                     ) -> dict[str, tuple[FacetCount, ...]]:  # fmt: skip
-        assert self.user is not None
-        out: dict[str, tuple[FacetCount, ...]] = {}
-        for name, values in (("tag", self.user.tags()), ("starred", ("yes",))):
-            m = base.copy()
-            for other, om in masks.items():
-                if other != name:
-                    m &= om
-            if folding is not None:
-                m = folding(m)
-            counts = [FacetCount(v, int((m & self._user_mask(gen, name, v)).sum()))
-                      for v in values]
-            counts = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
-            if counts:
-                out[name] = tuple(counts[:limit] if limit is not None else counts)
-        return out
+        return self._user(gen).mask(field, value)
 
     def _near_dups(self, gen: _Generation) -> dup_fold.Labels:
         """The clusters by docnum, for this generation and the store's clusters version
@@ -391,14 +312,9 @@ class Searcher:
         got = gen.dup_labels
         if got is None or got.key != key:
             pairs = dup_clusters.clustered(self.store.conn)
-            table = self._id_map(gen) if len(pairs) > 200 else None
-            s = gen.searcher
-
-            def docnum(doc_id: str) -> int | None:
-                n = table.get(doc_id) if table is not None else s.document_number(id=doc_id)
-                return n if n is not None and gen.facets.live[n] else None
-
-            got = gen.dup_labels = dup_fold.build(gen.facets.ndocs, pairs, docnum, key)
+            if len(pairs) > TABLE_FROM:
+                gen.ids.table()  # one table, not a lookup per clustered document
+            got = gen.dup_labels = dup_fold.build(gen.facets.ndocs, pairs, gen.ids.number, key)
         return got
 
     def cluster_members(self, cluster_id: str) -> frozenset[str]:
