@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--collapse", action="store_true",
                     help="one result per cluster of near-duplicates")
     se.add_argument("--cluster", metavar="ID", help="only the near-duplicates of cluster ID")
+    se.add_argument("--batch", metavar="FILE", type=Path,
+                    help="one query (or JSON object) per line, '-' for standard input; "
+                    "answers as JSON lines")
 
     sh = sub.add_parser("show", help="show one document with its entities")
     sh.add_argument("doc_id")
@@ -223,6 +227,8 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         offset=args.offset, with_histogram="auto" if args.json else None,
         collapse=args.collapse,
     )
+    if args.batch is not None:
+        return _search_batch(args, req)
     with _open(args) as lib:
         res = lib.cluster_search(req, args.cluster) if args.cluster else lib.search(req)
     if args.json:
@@ -238,6 +244,24 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
               f" · {', '.join(h.topics[:3])}\n  {page_label(h)}{mark(h.snippet, h.snippet_spans)}")
     if res.suggestion:
         print(f"\nDid you mean: {res.suggestion}")
+    return EXIT_OK
+
+
+def _search_batch(args: argparse.Namespace, default: SearchRequest) -> int:
+    from .cli_batch import run_batch
+
+    try:
+        source = (sys.stdin if str(args.batch) == "-"
+                  else open(args.batch, encoding="utf-8"))  # closed by the with below
+    except OSError as exc:
+        print(f"cellsight: cannot read {args.batch}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAIL
+    # The command line's options are every line's defaults; one histogram per answer.
+    default = replace(default, query="", with_histogram="auto")
+    with source, _open(args) as lib:
+        for answer in run_batch(lib, source, default, _result_json):
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
     return EXIT_OK
 
 

@@ -83,3 +83,18 @@ def test_exit_codes(lib: list[str], tmp_path: Path, capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit) as exc:
         main([*lib, "search", "--filter", "novalue", "x"])
     assert exc.value.code == 2
+
+
+def test_search_batch_answers_each_line_as_json(lib: list[str], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "queries.txt"
+    batch.write_text('licensing\n# a comment\n\n{"query": "", "filters": {"person": "Elon Musk"},'
+                     ' "limit": 1}\n"unclosed\n{"limit": -1}\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main([*lib, "search", "--batch", str(batch)]) == 0
+    answers = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [a["line"] for a in answers] == [1, 4, 5, 6]
+    assert answers[0]["total"] == 2 and "histogram" in answers[0]
+    assert answers[1]["total"] >= 1 and len(answers[1]["hits"]) == 1
+    assert "quotation mark" in answers[2]["error"] and "limit" in answers[3]["error"]
+    assert main([*lib, "search", "--batch", str(tmp_path / "missing.txt")]) == 1
