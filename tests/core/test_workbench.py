@@ -256,3 +256,16 @@ def test_quote_offsets_are_trimmed_with_its_text(lib: Library) -> None:
     at = doc.full_text.index("Gotion High-Tech")
     q = lib.workbench.quote(doc_id, at - 2, at + len("Gotion High-Tech") + 1)
     assert doc.full_text[q.start:q.end] == q.text == "Gotion High-Tech"
+
+
+def test_id_table_is_kept_beside_the_index_and_read_back(lib: Library) -> None:
+    bogus = frozenset(f"missing-{i}" for i in range(300))
+    every = frozenset(lib.store.all_ids()) | bogus
+    assert lib.search(SearchRequest(within_ids=every, limit=0)).total == lib.count()
+    kept = list((lib.folder / "index").glob("cellsight-arrays-*-ids.npz"))
+    assert kept
+    folder = lib.folder
+    lib.close()
+    with Library(folder) as again:  # a new process reads the table instead of rebuilding it
+        some = frozenset(sorted(again.store.all_ids())[:2]) | bogus
+        assert again.search(SearchRequest(within_ids=some, limit=0)).total == 2

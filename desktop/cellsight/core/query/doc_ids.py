@@ -9,39 +9,59 @@ One lookup (``document_number``) costs 80 µs; the whole id table, 17 µs a docu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher as WSearcher
 
+from ..index import segment_arrays
 from .postings import read_ids
 
 TABLE_FROM = 200  # ids in one set: above this, the whole table beats single lookups
 
 
 class SegmentIds:
-    """(id, docnum in segment) pairs per segment, shared by the generations."""
+    """(ids, docnums in segment) per segment, shared by the generations and kept on
+    disk beside the facet arrays: a CLI search over a library with a tag on 16k
+    documents rebuilt the table in every process (1.1 s at 20k; loading it: ms)."""
 
-    def __init__(self) -> None:
-        self._pairs: dict[str, list[tuple[str, int]]] = {}
+    def __init__(self, disk: Path | None = None, read_only: bool = False) -> None:
+        self._parts: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._disk, self._read_only = disk, read_only
+
+    def _part(self, leaf: Any, key: str) -> tuple[list[str], np.ndarray]:
+        got = self._parts.get(key) if key else None
+        if got is not None:
+            return got
+        saved = segment_arrays.load(self._disk, key, "ids") if key else None
+        if saved is not None and "ids" in saved and "nums" in saved:
+            return saved["ids"].tolist(), saved["nums"].astype(np.int64)
+        ids: list[str] = []
+        nums: list[int] = []
+        for btext in leaf.lexicon("id"):
+            found = read_ids(leaf, "id", btext)
+            ids.extend([btext.decode("utf-8")] * len(found))
+            nums.extend(int(n) for n in found)
+        part = (ids, np.asarray(nums, dtype=np.int64))
+        if key and not self._read_only:
+            segment_arrays.save(self._disk, key, "ids", {
+                "ids": np.asarray(ids, dtype=str), "nums": part[1].astype(np.int32)})
+        return part
 
     def table(self, searcher: WSearcher, live: np.ndarray) -> dict[str, int]:
         out: dict[str, int] = {}
-        kept: dict[str, list[tuple[str, int]]] = {}
+        kept: dict[str, tuple[list[str], np.ndarray]] = {}
         for leaf, offset in searcher.reader().leaf_readers():
             segment = leaf.segment()
             key = segment.segment_id() if segment is not None else ""
-            pairs = self._pairs.get(key) if key else None
-            if pairs is None:
-                pairs = []
-                for btext in leaf.lexicon("id"):
-                    nums = read_ids(leaf, "id", btext)
-                    pairs.extend((btext.decode("utf-8"), int(n)) for n in nums)
+            ids, nums = self._part(leaf, key)
             if key:
-                kept[key] = pairs
-            for doc_id, n in pairs:
-                if live[n + offset] or doc_id not in out:  # a live copy wins
-                    out[doc_id] = n + offset
-        self._pairs = kept  # segments merged away are dropped
+                kept[key] = (ids, nums)
+            for doc_id, n in zip(ids, (nums + offset).tolist(), strict=True):
+                if live[n] or doc_id not in out:  # a live copy wins
+                    out[doc_id] = n
+        self._parts = kept  # segments merged away are dropped
         return out
 
 

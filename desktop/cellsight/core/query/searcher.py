@@ -110,7 +110,7 @@ class Searcher:
         # A read-only library's arrays are loaded if it kept them, never saved.
         self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
-        self._segment_ids = SegmentIds()
+        self._segment_ids = SegmentIds(index.folder, index.read_only)
         self._figure_cache: dict[tuple[str, str], object] = {}  # segment → figure columns
         self._lock = threading.RLock()
 
@@ -299,7 +299,7 @@ class Searcher:
 
     def _user(self, gen: _Generation) -> UserMasks:
         if gen.user is None:
-            gen.user = UserMasks(self.user, gen.facets, gen.ids, self._resolver(gen))
+            gen.user = UserMasks(self.user, gen.facets, gen.ids)
         return gen.user
 
     def _user_mask(self, gen: _Generation, field: str, value: str) -> np.ndarray:
