@@ -132,7 +132,10 @@ class PriceChart(QWidget):
         self._overview = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self._overview.setAccessibleName("Date range overview")
         self._overview.setToolTip("Drag the shaded window or its edges to choose the dates shown")
-        self._overview.setFixedHeight(OVERVIEW_MAX)
+        # A range, not a fixed height: a fixed one counted in the window's minimum and
+        # kept it from shrinking (1024×700, issue 17).
+        self._overview.setMinimumHeight(OVERVIEW_MIN)
+        self._overview.setMaximumHeight(OVERVIEW_MAX)
         ov = self._overview.getPlotItem()
         ov.setMenuEnabled(False)
         ov.hideButtons()
@@ -167,7 +170,7 @@ class PriceChart(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         share = round(event.size().height() * OVERVIEW_SHARE)
-        self._overview.setFixedHeight(max(OVERVIEW_MIN, min(OVERVIEW_MAX, share)))
+        self._overview.setMaximumHeight(max(OVERVIEW_MIN, min(OVERVIEW_MAX, share)))
         super().resizeEvent(event)
 
     # -- public API ---------------------------------------------------------------------

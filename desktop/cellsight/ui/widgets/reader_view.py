@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QHelpEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedLayout,
     QTextBrowser,
@@ -147,7 +149,15 @@ class ReaderView(QWidget):
         self.entity_list.setMinimumWidth(230)
         self.entity_list.entity_clicked.connect(self.entity_clicked)
         side.addWidget(self.entity_list)
-        side.addWidget(self.annotations)
+        # Scrolled, so its notes and quotes lists do not set the reader's minimum height:
+        # stacked at full size they kept the window from going under ~770 px (issue 17).
+        notes_area = QScrollArea(side)
+        notes_area.setWidgetResizable(True)
+        notes_area.setFrameShape(QFrame.Shape.NoFrame)
+        notes_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        notes_area.setWidget(self.annotations)
+        notes_area.setMinimumHeight(80)
+        side.addWidget(notes_area)
         side.setStretchFactor(0, 1)
         side.setStretchFactor(1, 1)
         side.setSizes([1000, 1000])  # halves, whatever the lists' own size hints say
