@@ -4,8 +4,8 @@ and fires the alert, and the window says so.
 
 Every wait reads the app's own log lines from its stderr (``--log-level INFO``), in
 order: ready; the catch-up pass over the sources done (after which they are watched);
-the new file's pass with its counts and notice. Nothing waits for a time to pass; a
-guard kills an app that hangs, so the test fails instead of stalling the run.
+the new file's pass with its counts and notice. Nothing waits for a time to pass and
+nothing is killed on a clock: each step is a line the app writes when it gets there.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-GUARD_S = 600
 
 
 def _app_env(tmp_path: Path) -> dict[str, str]:
@@ -40,7 +38,7 @@ def _app_env(tmp_path: Path) -> dict[str, str]:
 
 def _cli(lib: Path, env: dict[str, str], *args: str) -> str:
     out = subprocess.run([sys.executable, "-m", "cellsight", "--library", str(lib), *args],
-                         capture_output=True, text=True, env=env, timeout=GUARD_S)
+                         capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -101,8 +99,6 @@ def test_new_file_in_a_watched_folder_raises_the_count_and_fires_the_alert(
            "cellsight", "--library", str(lib), "--log-level", "INFO"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, encoding="utf-8", start_new_session=True)
-    guard = threading.Timer(GUARD_S, lambda: os.killpg(proc.pid, signal.SIGKILL))
-    guard.start()
     seen: list[str] = []
 
     def wait_for(wanted: Callable[[str], bool]) -> str:
@@ -129,10 +125,9 @@ def test_new_file_in_a_watched_folder_raises_the_count_and_fires_the_alert(
         assert "Alert “Lithium jump”: Lithium Carbonate moved +11.1 %" in notice
         assert "449.85 → 500" in notice
     finally:
-        guard.cancel()
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(GUARD_S)
+        proc.wait()
     log = "".join(seen)
     assert "Traceback" not in log, log[-4000:]
     assert not [line for line in seen if line.startswith(("ERROR", "CRITICAL"))], log[-4000:]

@@ -2,45 +2,33 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from windows import new_window, seeded_library, settings_in
 
 from cellsight.core.library import Library
 from cellsight.core.workbench.records import AlertRule, AlertState
 from cellsight.ui.alerts_controller import triggered_by_series
 from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import MessageBus
 from cellsight.ui.models.series_model import LABEL, AlertRole, SeriesTableModel
-from cellsight.ui.tasks import TaskRunner
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 WAIT = 120_000
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Library, QSettings]]:
-    src = tmp_path / "src"
-    shutil.copytree(SEEDS, src)
-    lib = Library(tmp_path / "lib")
-    lib.update([src])
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    lib = seeded_library(tmp_path)
+    settings = settings_in(tmp_path)
     yield lib, settings
     lib.close()
 
 
 def make_window(qtbot, lib: Library, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
-    app = QApplication.instance()
-    window = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1500, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = new_window(qtbot, lib, settings, size=(1500, 900))
     # The price book loads once the user pauses; the rules are evaluated after it.
     with qtbot.waitSignal(window.alerts.states_changed, timeout=WAIT):
         window.price_data.reload()

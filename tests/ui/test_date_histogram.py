@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from story_library import build  # tests/ui is on the path (rootdir conftest)
 
 from cellsight.core.library import Library
-from cellsight.ui.date_filter import date_clauses, with_date_range, without_clause
+from cellsight.core.query.date_clause import date_clauses, with_date_range, without_clause
 from cellsight.ui.main_window import MainWindow
 from cellsight.ui.messages import MessageBus
 from cellsight.ui.tasks import TaskRunner

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from windows import new_window, settings_in
 
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
-from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import MessageBus
 from cellsight.ui.models.facets_model import FacetRole
-from cellsight.ui.tasks import TaskRunner
 
 PLANTS = {
     "big.txt": "CATL plans Debrecen plant\n\nCATL said the Debrecen plant will reach 100 GWh "
@@ -24,18 +21,19 @@ PLANTS = {
 }  # fmt: skip
 
 
-def test_capacity_buckets_show_and_filter(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def plants_library(tmp_path: Path) -> Library:
     src = tmp_path / "src"
     src.mkdir()
     for name, text in PLANTS.items():
         (src / name).write_text(text, encoding="utf-8")
     lib = Library(tmp_path / "lib")
     lib.update([src])
-    app = QApplication.instance()
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(window)
-    window.show()
+    return lib
+
+
+def test_capacity_buckets_show_and_filter(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lib = plants_library(tmp_path)
+    window = new_window(qtbot, lib, settings_in(tmp_path))
     with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
         window.search.set_query("plant OR factory OR line")
     model = window.facets.model
@@ -56,16 +54,8 @@ def test_capacity_buckets_show_and_filter(qtbot, tmp_path: Path) -> None:  # typ
 def test_facts_table_lists_sorts_and_opens(qtbot, qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from cellsight.ui.dialogs.facts_dialog import FactsDialog
 
-    src = tmp_path / "src"
-    src.mkdir()
-    for name, text in PLANTS.items():
-        (src / name).write_text(text, encoding="utf-8")
-    lib = Library(tmp_path / "lib")
-    lib.update([src])
-    app = QApplication.instance()
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(window)
+    lib = plants_library(tmp_path)
+    window = new_window(qtbot, lib, settings_in(tmp_path), show=False)
     dialog = FactsDialog(lib, window.tasks, SearchRequest(), window)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=120_000):

@@ -4,34 +4,20 @@ query's list from the top."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from windows import new_window, seeded_library, settings_in
 
-from cellsight.core.library import Library
 from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import MessageBus
-from cellsight.ui.tasks import TaskRunner
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    src = tmp_path / "src"
-    shutil.copytree(SEEDS, src)
-    lib = Library(tmp_path / "lib")
-    lib.update([src])
-    app = QApplication.instance()
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    lib = seeded_library(tmp_path)
+    w = new_window(qtbot, lib, settings_in(tmp_path))
     with qtbot.waitSignal(w.search.results_ready, timeout=120_000):
         w.search.set_query("CATL")
     yield w

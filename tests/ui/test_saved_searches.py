@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from windows import new_window, seeded_library, settings_in
 
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
@@ -19,11 +19,10 @@ from cellsight.core.workbench.service import SavedStatus
 from cellsight.ui import notifier as notifier_module
 from cellsight.ui.dialogs.whats_new_dialog import TargetRole
 from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import NOTICE, MessageBus
+from cellsight.ui.messages import NOTICE
 from cellsight.ui.models.results_model import NewRole as HitNewRole
 from cellsight.ui.models.saved_model import NewRole, SavedModel, SavedRole, TotalRole
 from cellsight.ui.notifier import arrival_summary
-from cellsight.ui.tasks import TaskRunner
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 T = 120_000  # guard only: every wait below ends on a signal
@@ -33,22 +32,14 @@ NEW_NOTE = ("CATL opens its Debrecen plant\n\nCATL started cell production at th
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Library, QSettings, Path]]:
-    src = tmp_path / "src"
-    shutil.copytree(SEEDS, src)
-    lib = Library(tmp_path / "lib")
-    lib.update([src])
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    lib = seeded_library(tmp_path)
+    settings = settings_in(tmp_path)
     yield lib, settings, tmp_path
     lib.close()
 
 
 def make_window(qtbot, lib: Library, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
-    app = QApplication.instance()
-    window = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return new_window(qtbot, lib, settings)
 
 
 def saved_window(qtbot, env, name: str = "CATL Europe", query: str = "CATL") -> MainWindow:  # type: ignore[no-untyped-def]

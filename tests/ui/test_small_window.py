@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 from story_library import build
-
-from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import MessageBus
-from cellsight.ui.tasks import TaskRunner
+from windows import new_window, settings_in
 
 
 def test_window_fits_1024_by_700_with_a_document_and_prices(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lib = build(tmp_path)
-    app = QApplication.instance()
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(window)
-    window.show()
+    window = new_window(qtbot, lib, settings_in(tmp_path))
     with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
         window.search.set_query("CATL")
     qtbot.waitUntil(lambda: window.documents.current_id is not None, timeout=120_000)

@@ -8,30 +8,19 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from windows import new_window, seeded_library, settings_in
 
 from cellsight.core.library import Library
 from cellsight.core.model import SearchRequest
 from cellsight.ui.main_window import MainWindow
-from cellsight.ui.messages import MessageBus
-from cellsight.ui.tasks import TaskRunner
 from cellsight.ui.workbench_files import BriefDialog, WorkbenchFiles
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    src = tmp_path / "src"
-    shutil.copytree(SEEDS, src)
-    lib = Library(tmp_path / "lib")
-    lib.update([src])
-    app = QApplication.instance()
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(lib, tasks=TaskRunner(app), messages=MessageBus(app), settings=settings)
-    qtbot.addWidget(w)
-    w.show()
+    lib = seeded_library(tmp_path)
+    w = new_window(qtbot, lib, settings_in(tmp_path))
     with qtbot.waitSignal(w.search.results_ready, timeout=120_000):
         w.search.set_query("CATL")
     yield w

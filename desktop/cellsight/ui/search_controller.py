@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject, Signal
 from ..core.errors import QueryError
 from ..core.model import SearchRequest, SearchResult
 from ..core.progress import Cancelled
-from .date_filter import FIELD as DATE_FIELD
-from .date_filter import date_clauses, with_date_range, without_clause
+from ..core.query.date_clause import FIELD as DATE_FIELD
+from ..core.query.date_clause import date_clauses, with_date_range, without_clause
 from .lanes import SEARCH_LANE
 from .tasks import TaskRunner
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import QueryError
 from ..model import SearchRequest, SearchResult
+from ..query.date_clause import date_clause
 from .alerts import check_rule, evaluate
 from .records import AlertRule, AlertState, Annotations, Note, Quote, SavedSearch, now
 from .store import WorkbenchStore
@@ -248,7 +249,7 @@ class Workbench:
         saved = self.store.saved(saved_name)
         if saved is None:
             return ()
-        window = f"date:[{first.isoformat()} to {last.isoformat()}]"
+        window = date_clause(first, last)
         query = f"({saved.query}) {window}" if saved.query.strip() else window
         res = self.library.search(replace(saved.request(limit=NEWS_SCAN, with_facets=False),
                                           query=query, sort="date"))  # fmt: skip

@@ -6,8 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ...core.model import SearchRequest
-from ..date_filter import FIELD as DATE_FIELD
-from ..date_filter import clause_label, date_clauses
+from ...core.query.date_clause import FIELD as DATE_FIELD
+from ...core.query.date_clause import clause_label, date_clauses
 from ..models.facets_model import LABELS
 
 
