@@ -88,6 +88,8 @@ class _Runnable(QRunnable):
             self._fail(exc)
         else:
             self._end("cancelled" if self.token.is_set() else "finished", result)
+        finally:
+            self.fn = None  # type: ignore[assignment]  # the closure may hold the library
 
     def _fail(self, exc: Exception) -> None:
         exc.details = traceback.format_exc()  # type: ignore[attr-defined]
@@ -120,7 +122,12 @@ class TaskRunner(QObject):
 
     def run(self, name: str, fn: TaskFn, *, lane: str = "default") -> TaskHandle:
         handle = TaskHandle(name, self)
-        bridge = _Bridge(handle)
+        # No Qt parent: the worker's own reference keeps the bridge alive until it has
+        # emitted its last signal. As the handle's child it could be deleted with the
+        # handle (window closing, runner torn down) while the worker emitted on it: a
+        # segfault in a full test run, in _end's emit.
+        bridge = _Bridge()
+        handle._bridge = bridge  # type: ignore[attr-defined]
         # Queued even in synchronous mode, so callers can connect after run() returns.
         bridge.progress.connect(handle._on_progress, Qt.ConnectionType.QueuedConnection)
         bridge.ended.connect(handle._on_end, Qt.ConnectionType.QueuedConnection)
