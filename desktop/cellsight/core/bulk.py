@@ -208,7 +208,8 @@ class BulkBuild:
         # The workers signed their documents; the clusters are joined here, in order.
         hook = self.dups.hook(res.deletes, res.signed) if res.mode == "files" else None
         self.store.record_batch(rows=res.rows, deletes=res.deletes, files=res.records,
-                                failures=res.failures, enrichments=res.enrichments,
+                                failures=[*res.failures, *res.problems],
+                                enrichments=res.enrichments,
                                 extra=hook)  # fmt: skip
         faults.reached("batch-committed")
 

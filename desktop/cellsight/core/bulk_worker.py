@@ -56,6 +56,9 @@ class JobResult:
     deletes: list[str] = field(default_factory=list)
     records: list[FileRecord] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # Files indexed with members that could not be read (an e-mail's attachments):
+    # listed under Problems, not counted as failed.
+    problems: list[Failure] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
     mode: str = "files"
@@ -158,7 +161,7 @@ def _run_chunk(files: list[tuple[SourceFile, FileRecord | None, tuple[str, ...]]
         res.deletes.extend(out.deletes)
         res.records.append(out.record)
         if out.failure is not None:
-            res.failures.append(out.failure)
+            (res.failures if out.kind == "failed" else res.problems).append(out.failure)
         res.counts[out.kind] = res.counts.get(out.kind, 0) + 1
     _state.progress.put(len(files))
 

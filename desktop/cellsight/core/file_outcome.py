@@ -115,13 +115,18 @@ def enrich_file(read: ReadFile, enricher: Enricher) -> FileOutcome:
     src = read.src
     remaining = set(read.old_ids)
     docs = []
+    problems: list[str] = []
     for p in read.parsed:
         doc_id = doc_id_for(src.path, p.part)
         docs.append(enricher.enrich(doc_id, p))
         remaining.discard(doc_id)
+        problems.extend(p.problems)
     return FileOutcome(
         "updated" if read.is_update else "added",
         FileRecord(src.path, src.mtime_ns, src.size, read.digest, True),
         docs=docs,
         deletes=sorted(remaining),
+        # Members that could not be read (an e-mail's attachments): the file is indexed,
+        # and they are listed under Problems (stored, not counted as failed).
+        failure=Failure(src.path, "; ".join(problems[:20])) if problems else None,
     )

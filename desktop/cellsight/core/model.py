@@ -91,6 +91,14 @@ class ParsedDocument:
     pages: tuple[int, ...] = ()
     ocr_pages: tuple[int, ...] = ()
     member: str | None = None  # the document's name inside an archive or mailbox
+    # An e-mail attachment: the subject of its message and the message's part (in the
+    # same file); a message: the parts of the documents attached to it.
+    attached_to: str | None = None
+    parent_part: int | None = None
+    attachment_parts: tuple[int, ...] = ()
+    # Members of the file that could not be read ("Subject › report.pdf: reason"): the
+    # file's problems, not its failure. Not stored with the document.
+    problems: tuple[str, ...] = ()
 
 
 def page_at(pages: tuple[int, ...], offset: int) -> int | None:

@@ -88,6 +88,10 @@ def parsed_to_dict(p: ParsedDocument) -> dict[str, Any]:
         **({"pages": list(p.pages)} if p.pages else {}),
         **({"ocr_pages": list(p.ocr_pages)} if p.ocr_pages else {}),
         **({"member": p.member} if p.member else {}),
+        # E-mail attachments and their messages (absent from documents stored before).
+        **({"attached_to": p.attached_to} if p.attached_to is not None else {}),
+        **({"parent_part": p.parent_part} if p.parent_part is not None else {}),
+        **({"attachment_parts": list(p.attachment_parts)} if p.attachment_parts else {}),
     }
 
 
@@ -111,6 +115,9 @@ def parsed_from_dict(d: dict[str, Any]) -> ParsedDocument:
         pages=tuple(d.get("pages") or ()),
         ocr_pages=tuple(d.get("ocr_pages") or ()),
         member=d.get("member"),
+        attached_to=d.get("attached_to"),
+        parent_part=d.get("parent_part"),
+        attachment_parts=tuple(d.get("attachment_parts") or ()),
     )
 
 
@@ -187,6 +194,9 @@ def document_to_public(doc: Document) -> dict[str, Any]:
         "topics": [{"name": t.name, "score": round(t.score, 4)} for t in doc.topics],
         "series": [series_to_dict(s) for s in p.series],
         **({"member": p.member} if p.member else {}),
+        **({"attached_to": p.attached_to} if p.attached_to is not None else {}),
+        # Attachments that could not be read (inspect: freshly read; never stored).
+        **({"problems": list(p.problems)} if p.problems else {}),
         # Where each page starts in "text" (offsets into the title-and-body string).
         **({"pages": [doc.body_offset + o for o in p.pages]} if p.pages else {}),
         **({"ocr_pages": list(p.ocr_pages)} if p.ocr_pages else {}),

@@ -226,6 +226,29 @@ class DocumentStore(RowChecks):
         self.conn.execute("DELETE FROM failures WHERE path=?", (path,))
         return ids
 
+    def reread_once(self, key: str, version: str, kinds: Iterable[str]) -> list[str]:
+        """Files whose documents a reader of ``kinds`` gave, marked to be read again, once
+        for each ``version`` of ``key``: that reader now gets more out of them (e-mail:
+        its attachments). Their paths, for an update limited to what changed."""
+        if self.get_meta(key) == version:
+            return []
+        kinds = tuple(kinds)
+        marks = ",".join("?" * len(kinds))
+        self.begin()
+        try:
+            paths = [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT path FROM documents WHERE json_extract(parsed, '$.kind') "
+                f"IN ({marks})", kinds)]  # fmt: skip
+            # A size and hash no file has: the next scan sees them changed and reads them.
+            self.conn.executemany("UPDATE files SET size=-1, hash='' WHERE path=?",
+                                  ((p,) for p in paths))  # fmt: skip
+            self.set_meta(key, version)
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        return paths
+
     # -- documents ----------------------------------------------------------------
     def doc_ids_for_path(self, path: str) -> list[str]:
         rows = self.conn.execute("SELECT id FROM documents WHERE path=?", (path,))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core.mail_links import MailLinks, mail_links
 from ..core.model import Document, HighlightSpan
 from ..core.progress import Cancelled
 from .lanes import BACKGROUND_LANE, SEARCH_LANE
@@ -29,6 +30,10 @@ from .widgets.reader_view import ReaderView
 if TYPE_CHECKING:
     from ..core.library import Library
     from ..core.prices_view import MarketContext
+
+
+# A document as the reader shows it: its id, it, the query's spans, its e-mail links.
+_Loaded = tuple[str, Document, list[HighlightSpan], MailLinks]
 
 
 class ReaderController(QObject):
@@ -54,6 +59,9 @@ class ReaderController(QObject):
         # safe to read off the UI thread) to skip loads overtaken while they waited.
         self.current_id: str | None = None
         self._has_book = False  # the market context waits for the first price book
+        self._query = ""
+        # An e-mail's "Open message" and its attachments' links open them here.
+        reader.document_requested.connect(self._open_linked)
 
     def set_library(self, library: Library) -> None:
         self.library = library
@@ -61,21 +69,25 @@ class ReaderController(QObject):
     def open(self, doc_id: str, query: str) -> None:
         """Show ``doc_id`` with the words of ``query`` marked, once it is loaded."""
         self.current_id = doc_id
+        self._query = query
         lib = self.library
         if lib is None:
             return
 
-        def load(_p: object, _c: object) -> tuple[str, Document, list[HighlightSpan]] | None:
+        def load(_p: object, _c: object) -> _Loaded | None:
             if doc_id != self.current_id:
                 raise Cancelled  # another result was selected while this one waited
             doc = lib.document(doc_id)
             if doc is None:
                 return None
-            return doc_id, doc, lib.highlights(doc, query)
+            return doc_id, doc, lib.highlights(doc, query), mail_links(doc, lib.document)
 
         handle = self.tasks.run("open document", load, lane=SEARCH_LANE)
         handle.finished.connect(self._show)
         handle.failed.connect(lambda exc: self.messages.from_exception(exc, "Opening document"))
+
+    def _open_linked(self, doc_id: str) -> None:
+        self.open(doc_id, self._query)
 
     def clear(self) -> None:
         """Nothing to show (no results): empty the reader and forget the choice."""
@@ -90,13 +102,14 @@ class ReaderController(QObject):
         if first and doc is not None:
             self._load_market_context(doc)
 
-    def _show(self, loaded: tuple[str, Document, list[HighlightSpan]] | None) -> None:
+    def _show(self, loaded: _Loaded | None) -> None:
         if loaded is None:
             return
-        doc_id, doc, spans = loaded
+        doc_id, doc, spans, links = loaded
         if doc_id != self.current_id:
             return
         self.reader.show_document(doc, spans)
+        self.reader.show_mail_links(links)
         self._load_market_context(doc)
         self.shown.emit(doc_id)
 

@@ -1,8 +1,9 @@
 """E-mail files: one message (.eml) and mailboxes (.mbox), newsletters above all.
 
 The MIME tree is walked over byte offsets of the file: each part's headers are read,
-but only the text parts chosen as the body are ever sliced and decoded, so a message
-with a 50 MB attachment costs what its text costs. Mailboxes are split at their
+but only the text parts chosen as the body are sliced and decoded; attachments are
+handed to mail_attachments as byte ranges, which decodes one only when a reader will
+take it (a 50 MB attachment no reader takes costs nothing). Mailboxes are split at their
 "From " lines, trusting a line only when it looks like a real separator (a postmark
 date or a blank line before it, a header after it): bodies often hold an unquoted
 "From " line. Each message's ``part`` comes from its Message-ID, so appending to a
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..model import ParsedDocument
+from .mail_attachments import Attachment, with_attachments
 from .mail_parts import (
     MailContent,
     decode_text,
@@ -132,11 +134,11 @@ def _mime(headers: dict[str, list[str]], default: str = "text/plain") -> Message
 
 def _walk(
     data: bytes, start: int, end: int, top: tuple[dict[str, list[str]], int]
-) -> tuple[list[_Leaf], list[str]]:
-    """The body's text leaves in document order and the attachments' names; ``top``
-    is the message's own headers, already read."""
+) -> tuple[list[_Leaf], list[Attachment]]:
+    """The body's text leaves in document order and the attachments; ``top`` is the
+    message's own headers, already read."""
     leaves: list[_Leaf] = []
-    attachments: list[str] = []
+    attachments: list[Attachment] = []
     stack = [(start, end, 0, 0, "text/plain")]
     seen = 0
     while stack and seen < MAX_PARTS:
@@ -153,19 +155,38 @@ def _walk(
                 stack.extend((ps, pe, depth + 1, level, child) for ps, pe in reversed(parts))
                 continue
             ctype = "text/plain"  # a multipart without parts: read it as text
-        if ctype in ("message/rfc822", "message/global") and depth < MAX_DEPTH:
-            stack.append((body, e, depth + 1, level + 1, "text/plain"))
+        name = _param(mime.get_filename)
+        encoding = _first(headers, "content-transfer-encoding")
+        if ctype in ("message/rfc822", "message/global") and (disposition == "attachment"
+                                                               or name):  # fmt: skip
+            # Forwarded as an attachment: a document of its own, not this one's text.
+            attachments.append(Attachment(
+                header_text(name), ctype, open_message=_attached(data, body, e, encoding)))
+        elif ctype in ("message/rfc822", "message/global") and depth < MAX_DEPTH:
+            stack.append((body, e, depth + 1, level + 1, "text/plain"))  # bounced, inline
         elif ctype in _TEXT_TYPES and disposition != "attachment":
             leaves.append(_Leaf(
                 "html" if ctype == "text/html" else "plain", level,
-                _param(mime.get_content_charset),
-                _first(headers, "content-transfer-encoding"), body, e,
+                _param(mime.get_content_charset), encoding, body, e,
             ))  # fmt: skip
-        else:
-            name = _param(mime.get_filename)
-            if name:
-                attachments.append(header_text(name))
+        elif not ctype.startswith("multipart/"):
+            attachments.append(Attachment(header_text(name), ctype, data, body, e, encoding))
     return leaves, attachments
+
+
+def _attached(
+    data: bytes, start: int, end: int, encoding: str | None
+) -> Callable[[Path], list[ParsedDocument]]:
+    """How to read a message attached at [start, end): read only if it is not skipped."""
+
+    def read(path: Path) -> list[ParsedDocument]:
+        label = (encoding or "").lower()
+        if "base64" in label or "quoted" in label:  # against the RFC, but it happens
+            raw = decode_transfer(data[start:end], encoding)
+            return message_documents(path, "email", raw, 0, len(raw))
+        return message_documents(path, "email", data, start, end)
+
+    return read
 
 
 def _param(getter: Callable[[], object]) -> str | None:
@@ -230,6 +251,25 @@ def _leaf_text(data: bytes, leaf: _Leaf, mbox: bool) -> str:
 
 
 def parse_message(data: bytes, start: int, end: int, *, mbox: bool = False) -> MailContent:
+    return parse_parts(data, start, end, mbox=mbox)[0]
+
+
+def message_documents(
+    path: Path, kind: str, data: bytes, start: int, end: int, *, mbox: bool = False,
+    part: int = 0, member: str | None = None, taken: set[int] | None = None,
+) -> list[ParsedDocument]:
+    """The message at [start, end) of ``data``, then the documents of its attachments."""
+    try:
+        mail, attachments = parse_parts(data, start, end, mbox=mbox)
+        doc = mail_document(path, kind, mail, part=part, member=member)
+    except (ValueError, UnicodeError, LookupError) as exc:
+        raise IngestError(str(path), f"{kind}: {exc}") from exc
+    return with_attachments(path, doc, attachments, {part} if taken is None else taken)
+
+
+def parse_parts(
+    data: bytes, start: int, end: int, *, mbox: bool = False
+) -> tuple[MailContent, list[Attachment]]:
     top = read_headers(data, start, end)
     headers = top[0]
     leaves, attachments = _walk(data, start, end, top)
@@ -253,9 +293,11 @@ def parse_message(data: bytes, start: int, end: int, *, mbox: bool = False) -> M
         archived_at=(_first(headers, "archived-at") or "").strip("<> ") or None,
         list_name=_list_name(header_text(_first(headers, "list-id"), hint)),
         keywords=tuple(k.strip() for k in keywords.split(",") if k.strip()),
-        attachments=tuple(attachments),
+        attachments=tuple(
+            a.name or "attached message" for a in attachments if a.name or a.open_message
+        ),
         message_id=_message_id(headers),
-    )
+    ), attachments
 
 
 def _list_name(list_id: str) -> str | None:
@@ -360,7 +402,7 @@ class EmailReader:
 
     def read(self, path: Path, data: bytes) -> list[ParsedDocument]:
         start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        return [mail_document(path, self.name, parse_message(data, start, len(data)))]
+        return message_documents(path, self.name, data, start, len(data))
 
 
 class MboxReader:
@@ -389,13 +431,14 @@ class MboxReader:
         for ordinal, (start, end) in enumerate(ranges):
             mail = None
             try:
-                mail = parse_message(data, start, end, mbox=True)
+                mail, attachments = parse_parts(data, start, end, mbox=True)
                 key = mail.message_id or f"ordinal:{ordinal}"
                 # Taken before the message is built: a failing one still holds its part,
                 # so the parts of the messages after it stay put.
                 part = stable_part(key, used)
                 label = mail.subject[:80] or f"message {ordinal + 1}"
-                docs.append(mail_document(path, self.name, mail, part=part, member=label))
+                doc = mail_document(path, self.name, mail, part=part, member=label)
+                docs.extend(with_attachments(path, doc, attachments, used))
             # One broken message must not lose the mailbox: it is skipped and logged,
             # with the errors the registry would turn into a reason for a whole file.
             except (IngestError, ValueError, UnicodeError, LookupError) as exc:

@@ -5,12 +5,15 @@ A .msg file keeps each property of the message in a stream of its own
 ``__properties_version1.0``. Unicode strings (type 001F) are UTF-16; 8-bit ones (001E)
 are repaired with ``decode_bytes``, the message's code page being only a hint, since
 Outlook writes Big5 or Windows-1251 strings into files that declare none.
-Attachments are never opened, and the compressed RTF body is only read when a message
-has neither an HTML nor a plain-text body.
+Attachments (``__attach_version1.0_#…`` storages) become documents of their own
+through mail_attachments: their data stream read as a file, an embedded message read
+from its storage inside the same file like the message itself. The compressed RTF body
+is only read when a message has neither an HTML nor a plain-text body.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -23,6 +26,7 @@ from ..errors import IngestError
 from ..model import ParsedDocument
 from .email_reader import read_headers
 from .encoding import clean_text
+from .mail_attachments import Attachment, with_attachments
 from .mail_parts import (
     MailContent,
     decode_text,
@@ -56,7 +60,11 @@ MAX_TABLE_BYTES = 1024 * 1024  # the fixed-size property and named-property tabl
 MAX_COMPRESSED_RTF = 1024 * 1024
 MAX_KEYWORDS = 100
 # The top-level property stream: a 32-byte header, then 16-byte entries (tag, flags, value).
+# (An embedded message's has a 24-byte header, an attachment's or recipient's an 8-byte one.)
 _PROPS_HEADER = 32
+_EMBEDDED_HEADER, _ATTACH_HEADER = 24, 8
+_ATTACH = "__attach_version1.0_#"
+_ATTACH_METHOD, _EMBEDDED_MSG = 0x37050003, 5
 _SUBMIT_TIME, _DELIVERY_TIME = 0x00390040, 0x0E060040  # PT_SYSTIME: FILETIME, UTC
 _CODEPAGE_TAGS = (0x3FFD0003, 0x3FDE0003)  # the message's code page, then the internet one
 _FILETIME_DAY = 864_000_000_000  # 100-nanosecond ticks
@@ -71,18 +79,21 @@ _DAMAGE = (OSError, EOFError, struct.error, ValueError, IndexError)
 class _Message:
     """A message's properties, read straight from the streams of its OLE storage."""
 
-    def __init__(self, ole: olefile.OleFileIO, size: int) -> None:
+    def __init__(self, ole: olefile.OleFileIO, size: int, prefix: str = "",
+                 header: int = _PROPS_HEADER) -> None:  # fmt: skip
         self.ole = ole
         self.size = size
+        self.prefix = prefix  # the storage holding it: "" for the file's own message
         table = self.stream(_PROPS, MAX_TABLE_BYTES) or b""
         self.fixed: dict[int, bytes] = {}
-        for off in range(_PROPS_HEADER, len(table) - 15, 16):
+        for off in range(header, len(table) - 15, 16):
             tag = int.from_bytes(table[off : off + 4], "little")
             self.fixed.setdefault(tag, table[off + 8 : off + 16])
         codecs = (codepage(self.long(tag)) for tag in _CODEPAGE_TAGS)
         self.hint = next((codec for codec in codecs if codec), None)
 
     def stream(self, name: str, limit: int = MAX_BODY_BYTES) -> bytes | None:
+        name = self.prefix + name
         if self.ole.get_type(name) != _STGTY_STREAM:
             return None
         # olefile reads a whole stream when it opens it, following its sector chain: a
@@ -266,15 +277,58 @@ class MsgReader:
         try:
             if not ole.exists(_PROPS):
                 raise _not_outlook(path)
-            msg = _Message(ole, len(data))
-            if not msg.string("001A"):
-                raise IngestError(str(path), "msg: an Outlook file without a message class")
-            content = _content(msg)
+            # Attachments are read while the file is open: an embedded message is in it.
+            return _documents(path, self.name, _Message(ole, len(data)), {0})
         except _DAMAGE as exc:
             raise IngestError(str(path), f"msg: damaged Outlook message ({exc})") from exc
         finally:
             ole.close()
-        return [mail_document(path, self.name, content)]
+
+
+def _documents(path: Path, kind: str, msg: _Message, taken: set[int]) -> list[ParsedDocument]:
+    """The message, then its attachments' documents."""
+    if not msg.string("001A"):
+        raise IngestError(str(path), "msg: an Outlook file without a message class")
+    attachments = _optional(_attachments, msg, [])
+    content = _content(msg)
+    names = tuple(a.name for a in attachments if a.name)
+    doc = mail_document(path, kind, dataclasses.replace(content, attachments=names))
+    return with_attachments(path, doc, attachments, taken)
+
+
+def _attachments(msg: _Message) -> list[Attachment]:
+    ole = msg.ole
+    depth = msg.prefix.count("/")
+    below = tuple(p for p in msg.prefix.split("/") if p)
+    storages = sorted({entry[depth] for entry in ole.listdir(streams=False, storages=True)
+                       if len(entry) > depth and tuple(entry[:depth]) == below
+                       and entry[depth].startswith(_ATTACH)})  # fmt: skip
+    out = []
+    for storage in storages:
+        att = _Message(ole, msg.size, f"{msg.prefix}{storage}/", _ATTACH_HEADER)
+        name = att.string("3707") or att.string("3704") or att.string("3001")
+        ctype = att.string("370E").lower() or "application/octet-stream"
+        embedded = f"{att.prefix}__substg1.0_3701000D"
+        if att.long(_ATTACH_METHOD) == _EMBEDDED_MSG or ole.get_type(embedded) == 1:
+            if ole.exists(f"{embedded}/{_PROPS}"):  # an OLE object (method 6) has none
+                out.append(Attachment(name or att.string("3001"), "message/rfc822",
+                                      open_message=_embedded(msg, embedded + "/")))  # fmt: skip
+            continue
+        blob = att.stream("__substg1.0_37010102", msg.size)
+        if blob:
+            out.append(Attachment(name, ctype, blob, 0, len(blob)))
+    return out
+
+
+def _embedded(msg: _Message, prefix: str) -> Callable[[Path], list[ParsedDocument]]:
+    def read(path: Path) -> list[ParsedDocument]:
+        try:
+            inner = _Message(msg.ole, msg.size, prefix, _EMBEDDED_HEADER)
+            return _documents(path, "msg", inner, {0})
+        except _DAMAGE as exc:
+            raise IngestError(str(path), f"msg: damaged attached message ({exc})") from exc
+
+    return read
 
 
 def _not_outlook(path: Path) -> IngestError:

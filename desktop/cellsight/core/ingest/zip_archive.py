@@ -14,9 +14,7 @@ their own readers, so sniff declines them and read hands a misnamed one over.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
-import hashlib
 import logging
 import lzma
 import re
@@ -29,6 +27,8 @@ from pathlib import Path, PurePosixPath
 from ..errors import IngestError
 from ..model import ParsedDocument
 from ..scan import is_page_assets
+from .nesting import SEP, inside, member_part, relink, tree
+from .nesting import member_path as _member_path
 from .registry import (
     DEFAULT_MAX_BYTES,
     SNIFF_BYTES,
@@ -42,7 +42,6 @@ from .zip_limits import DEFAULT_LIMITS, is_zip, open_zip, read_member
 log = logging.getLogger("cellsight.ingest.zip")
 
 MAX_DEPTH = 2  # an archive, and archives inside it; one level further is refused
-SEP = " › "  # between the archive and a member, and between nested members
 PACKAGE_SUFFIXES = (".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".xltx", ".pptx", ".pptm",
                     ".ppsx", ".potx", ".epub", ".odt", ".ods", ".odp", ".odg", ".ott",
                     ".ots", ".otp", ".jar", ".apk", ".xpi", ".whl", ".nupkg", ".vsix")
@@ -58,9 +57,6 @@ _PACKAGE_NAMES = ("[Content_Types].xml", "_rels/", "docProps/", "word/", "xl/", 
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.(?!\.?(/|$))[^/]*(/|$)|Thumbs\.db$|desktop\.ini$)"
                    r"|\.meta\.json$", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# (depth of the archive being read, bytes the whole tree may still inflate).
-_TREE: contextvars.ContextVar[tuple[int, list[int]] | None] = contextvars.ContextVar(
-    "cellsight_zip_tree", default=None)  # fmt: skip
 
 
 class ZipReader:
@@ -78,9 +74,8 @@ class ZipReader:
         return 60 if suffix == ".zip" else 40
 
     def read(self, path: Path, data: bytes) -> list[ParsedDocument]:
-        tree = _TREE.get()
-        depth, budget = tree if tree is not None else (0, [DEFAULT_LIMITS.max_total])
-        if depth >= MAX_DEPTH:
+        # Archives count their own levels; an e-mail between two of them does not.
+        if tree().depth("zip") >= MAX_DEPTH:
             raise IngestError(str(path), f"archive nested more than {MAX_DEPTH} levels deep")
         zf = open_zip(path, data)
         infos = zf.infolist()
@@ -88,11 +83,8 @@ class ZipReader:
         package = _package_suffix(zf, names)
         if package is not None:
             return _as_package(path, data, package)
-        token = _TREE.set((depth + 1, budget))
-        try:
-            docs, failures, unsupported = _read_members(path, zf, infos, names, budget)
-        finally:
-            _TREE.reset(token)
+        with inside("zip") as level:
+            docs, failures, unsupported = _read_members(path, zf, infos, names, level.budget)
         if failures:
             log.info("%s: %d member(s) not read: %s", path, len(failures),
                      "; ".join(failures[:10]))  # fmt: skip
@@ -144,10 +136,14 @@ def _read_members(
         except IngestError as exc:
             failures.append(f"{label}: {exc.reason}")
             continue
+        renumbered: dict[int, int] = {}
+        placed = []
         for doc in parsed:
             member = f"{label}{SEP}{doc.member}" if doc.member else label
-            docs.append(dataclasses.replace(doc, path=str(path), member=member,
-                                            part=_part(member, doc.part, taken)))  # fmt: skip
+            renumbered[doc.part] = member_part(member, doc.part, taken)
+            placed.append(dataclasses.replace(doc, path=str(path), member=member,
+                                              part=renumbered[doc.part]))  # fmt: skip
+        docs.extend(relink(placed, renumbered))  # an e-mail's attachments keep their message
     return docs, failures, unsupported
 
 
@@ -161,19 +157,6 @@ def _head(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
             zlib.error, lzma.LZMAError) as exc:  # fmt: skip
         raise IngestError(str(path), f"damaged ZIP member {info.filename!r} ({exc})") from exc
-
-
-def _part(member: str, inner: int, taken: set[int]) -> int:
-    # Derived from the member's name and its own part, so it survives re-reading and
-    # members being added or removed; the rare clash takes the next free number.
-    n = 0
-    while True:
-        digest = hashlib.blake2b(f"{member}#{inner}#{n}".encode(), digest_size=6).digest()
-        part = int.from_bytes(digest, "big")
-        if part not in taken:
-            taken.add(part)
-            return part
-        n += 1
 
 
 def _label(info: zipfile.ZipInfo) -> str:
@@ -192,14 +175,6 @@ def _label(info: zipfile.ZipInfo) -> str:
                 except UnicodeDecodeError:
                     pass
     return _CONTROL.sub("", name).strip() or "(unnamed member)"
-
-
-def _member_path(archive: Path, name: str) -> Path:
-    # Below the archive's own path: a reader that looks for files beside its input
-    # (a sidecar) finds none, since the archive is a file, not a folder. "..", "."
-    # and the root are dropped, so the path never points outside the archive.
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return archive.joinpath(*parts) if parts else archive / "member"
 
 
 def _skipped(name: str, names: set[str]) -> bool:
