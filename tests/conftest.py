@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# `cellsight search` processes run cold in tests, never through a resident search server
+# left by an earlier test (cli_serve.py; its own tests turn it back on).
+os.environ.setdefault("CELLSIGHT_NO_SEARCH_SERVER", "1")
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

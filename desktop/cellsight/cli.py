@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .core.errors import CellsightError, IngestError, QueryError
-from .core.model import Hit, IndexReport, SearchRequest, SearchResult
-from .core.paths import default_library_dir
-from .core.progress import Progress
+
+if TYPE_CHECKING:
+    from .core.model import Hit, IndexReport, SearchRequest, SearchResult
+    from .core.progress import Progress
+
+# The core (numpy, Whoosh, the model) is imported by the commands that use it: a search
+# answered by the resident server (cli_serve) never imports it (issue 17).
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# Commands a resident search server may answer (cli_serve), and, inside that server,
+# what _open returns instead of opening the library again.
+SERVED = ("search", "facets")
+SERVING: Any = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Research browser for the battery and EV supply chain. "
         "Without a command, opens the desktop app.",
     )
-    p.add_argument("--library", type=Path, help="library folder (default: CELLSIGHT_LIBRARY "
-                   "or the user data folder)")
+    p.add_argument("--library", type=_library_arg,
+                   help="library folder (default: CELLSIGHT_LIBRARY or the user data folder), "
+                   "or a team library: opensearch+http(s)://HOST:PORT/INDEX")
     p.add_argument("--log-level", default="WARNING",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
     p.add_argument("--version", action="version", version=f"cellsight {__version__}")
@@ -95,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _library_arg(value: str) -> Path | str:
+    """A folder, or a team library's address kept as text (Path would fold its //)."""
+    return value if value.lower().startswith("opensearch+") else Path(value)
+
+
 def _pairs(values: list[str], parser: argparse.ArgumentParser) -> tuple[tuple[str, str], ...]:
     out = []
     for v in values:
@@ -128,15 +139,31 @@ def _progress_printer() -> Any:
     return show
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, resident: bool = False) -> int:
+    """``resident``: searches may be answered by the library's search server (the
+    ``cellsight`` process itself; callers in-process keep their own state)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
         from .app import run_app
 
+        _logging(args)
+
         return run_app(library=args.library, search=args.search, screenshot=args.screenshot,
                        exit_when_ready=args.exit_when_ready)
+    if (resident and args.command in SERVED and getattr(args, "batch", None) is None
+            and not isinstance(args.library, str)):  # a team library: no local server
+        from . import cli_serve
+
+        return cli_serve.search(args, parser, run)  # a resident server's answer, or run's
+    return run(args, parser)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """One command in this process, its errors as exit codes."""
+    from .core.errors import CellsightError, QueryError
+
+    _logging(args)
     try:
         return COMMANDS[args.command](args, parser)
     except BrokenPipeError:
@@ -151,8 +178,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
 
 
+def _logging(args: argparse.Namespace) -> None:
+    import logging
+
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+
+
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if SERVING is not None:
+        return SERVING(args)  # the search server's open library (cli_serve)
+    from .cli_start import quick_numpy
+
+    quick_numpy()
+    if isinstance(args.library, str):  # opensearch+http(s)://…: a team library
+        from .core.team import open_team_library
+
+        return open_team_library(args.library)
     from .core.library import Library
+    from .core.paths import default_library_dir
 
     lib = Library(args.library or default_library_dir())
     if lib.index.needs_rebuild:
@@ -219,6 +262,8 @@ def _result_json(res: SearchResult, include_hits: bool = True) -> dict[str, Any]
 
 
 def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .core.model import SearchRequest
+
     if args.limit < 0 or args.offset < 0:
         parser.error("--limit and --offset must not be negative")
     req = SearchRequest(
@@ -248,6 +293,8 @@ def cmd_search(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
 
 def _search_batch(args: argparse.Namespace, default: SearchRequest) -> int:
+    from dataclasses import replace
+
     from .cli_batch import run_batch
 
     try:
@@ -291,6 +338,7 @@ def cmd_show(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def cmd_inspect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .core.enrich.enricher import Enricher
+    from .core.errors import IngestError
     from .core.ingest.registry import read_path
     from .core.pipeline import doc_id_for
     from .core.serialize import document_to_public
@@ -317,6 +365,8 @@ def cmd_inspect(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 
 def cmd_facets(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .core.model import SearchRequest
+
     with _open(args) as lib:
         res = lib.search(SearchRequest(query=" ".join(args.query), limit=0))
     data = _result_json(res, include_hits=False)

@@ -21,7 +21,7 @@ from whoosh.searching import Searcher as WSearcher
 from whoosh.util.times import long_to_datetime
 
 from ..cjk import surface
-from .postings import ArrayCache, SegmentPostings
+from .postings import ArrayCache, SegmentPostings, unique
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so rankings match what it would give
 TEXT_FIELDS = ("title", "body")
@@ -226,7 +226,7 @@ def _phrase_docs(seg: SegmentPostings, field: str, words: list[bytes]) -> np.nda
             break
     if keys is None or not len(keys):
         return np.zeros(0, np.int64)
-    return np.unique(keys >> 32)
+    return unique(keys >> 32)
 
 
 def _contains(sorted_keys: np.ndarray, probe: np.ndarray) -> np.ndarray:

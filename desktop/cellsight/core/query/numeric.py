@@ -23,7 +23,7 @@ from ..enrich import units
 from ..index import segment_arrays
 from ..model import FacetCount
 from .numeric_syntax import NumericClauses, Range, facet_name, is_numeric_field, parse_value
-from .postings import read_ids
+from .postings import read_ids, unique
 
 FIELD = "figures"  # the index field (index.schema)
 
@@ -49,7 +49,7 @@ class Column:
         if self._buckets is None:
             nb = len(edges) + 1
             b = np.searchsorted(np.asarray(edges, dtype=np.float64), self.val, "right")
-            pairs = np.unique(b.astype(np.int64) * (1 << 32) + self.doc.astype(np.int64))
+            pairs = unique(b.astype(np.int64) * (1 << 32) + self.doc.astype(np.int64))
             bucket = pairs >> 32
             docs = (pairs & 0xFFFFFFFF).astype(np.int32)
             starts = np.searchsorted(bucket, np.arange(nb))

@@ -208,7 +208,7 @@ class SegmentPostings:
                 texts.append(t)
                 got = read_postings(self.leaf, field, t, values=False, info=info)
                 parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
-            ids = np.unique(np.concatenate(parts)) if parts else _EMPTY_I
+            ids = unique(np.concatenate(parts)) if parts else _EMPTY_I
             return ids, tuple(texts)
 
         return self.cache.get((self.id, "x", *key), build)  # type: ignore[no-any-return]
@@ -249,3 +249,13 @@ def _grouped(ids: np.ndarray, per_doc: list[list[int]], *,
         before = np.where(starts > 0, total[np.maximum(starts - 1, 0)], 0)
         flat = total - np.repeat(before, counts)
     return np.repeat(ids, counts), flat.astype(np.int32)
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a 1-D array, by sorting. numpy 2's hash-based unique took 18-49 ms
+    for 200k int64 values where this takes 2-3 ms, and its first call imports numpy.ma
+    (10 ms of a CLI search, issue 17)."""
+    out = np.sort(values)
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
