@@ -7,6 +7,10 @@ libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libx
 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxrender1 libxi6 fonts-dejavu-core \
 fonts-wqy-microhei tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra"
 test_pkgs="xvfb xauth dpkg-dev desktop-file-utils appstream fakeroot binutils"
+# The team-backend tests build and run a real OpenSearch node (packaging/opensearch-node): a
+# JDK (17 or 21) and Maven, unless a javac and an mvn are already on PATH.
+command -v javac >/dev/null 2>&1 || test_pkgs="$test_pkgs default-jdk-headless"
+command -v mvn >/dev/null 2>&1 || test_pkgs="$test_pkgs maven"
 # Recoll, measured beside Cellsight in the same run; poppler's pdftotext, one of the PDF
 # libraries compared; LibreOffice writes the benchmark corpus's PDFs with real fonts.
 bench_pkgs="recollcmd python3-recoll poppler-utils libreoffice-writer-nogui"
