@@ -81,9 +81,13 @@ def keystrokes(lib_dir: Path, text: str, repeats: int, *, busy: bool = False) ->
         return child.json()
 
 
-def indexing_stall(work: Path, src: Path) -> dict[str, object]:
+def indexing_stall(work: Path, src: Path, base: Path | None = None) -> dict[str, object]:
+    """The longest UI stall while the window indexes ``src``: into a new library, or
+    into a copy of the library ``base`` (10k more files into a 200k library)."""
     lib_dir = work / "stall-library"
     shutil.rmtree(lib_dir, ignore_errors=True)
+    if base is not None:
+        shutil.copytree(base, lib_dir)
     with tempfile.TemporaryDirectory(prefix="cellsight-bench-home-") as tmp:
         child = run_child([python(), str(PROBE), "stall", str(lib_dir), str(src)],
                           env=_env(Path(tmp)), timeout=7200)

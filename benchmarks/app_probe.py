@@ -47,13 +47,22 @@ def _window(lib_dir: Path) -> tuple[Any, Any, Any]:
 
 
 def _wait(predicate: Any, timeout_ms: int = TIMEOUT_MS) -> None:
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+    """Run the event loop until ``predicate()``, as the app's own loop runs: blocked
+    until an event comes. (Polling ``processEvents(AllEvents, 5)`` in a loop spun the
+    UI thread and took the interpreter from the search thread: it had doubled the
+    measured "debounced query → results shown".)"""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     deadline = time.perf_counter() + timeout_ms / 1000
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the window did not get there in time")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    tick = QTimer()
+    tick.start(20)  # the predicate is looked at no later than 20 ms after it holds
+    try:
+        while not predicate():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the window did not get there in time")
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        tick.stop()
 
 
 def keystrokes(lib_dir: Path, text: str, repeats: int, busy: bool = False) -> None:

@@ -157,6 +157,23 @@ def test_market_context_and_news_markers(seeded: Library) -> None:
     assert any(m.doc_id == hit.id for m in markers)
 
 
+def test_news_markers_from_facets_equal_those_read_from_the_documents(seeded: Library) -> None:
+    """The markers come from the entity facets (no document read): the same as the
+    spans of the documents themselves say, for every series and in the same order."""
+    from cellsight.core.prices_view import news_markers
+
+    ids = list(seeded.matching_ids(SearchRequest(query="")))
+    series = [v.id for v in seeded.prices().series]
+    fast = seeded.news_markers(series, ids)
+    slow = news_markers(seeded.prices(), series, list(seeded.store.documents(ids)))
+    def key(m):  # type: ignore[no-untyped-def]  # names in link order, not mention order
+        return (m.series_id, m.doc_id, m.date, m.title, frozenset(m.entities))
+
+    assert fast and sorted(map(key, fast), key=repr) == sorted(map(key, slow), key=repr)
+    assert seeded.news_markers(series, []) == []
+    assert seeded.news_markers(["no-such-series"], ids) == []
+
+
 def test_reindex_unchanged_is_a_no_op_and_edits_update_one(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(SEEDS, src)

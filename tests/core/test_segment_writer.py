@@ -71,10 +71,10 @@ def _write(folder: Path, writer_type: type, docs: list[dict[str, object]]) -> Pa
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
-    from conftest import SEEDS
+    seeds = Path(__file__).resolve().parents[2] / "seeds"  # not conftest's: tests/team has one too
 
     base = tmp_path_factory.mktemp("writers")
-    docs = _documents(_sources(base / "src", SEEDS, 420))
+    docs = _documents(_sources(base / "src", seeds, 420))
     stock = _write(base / "stock", SegmentWriter, docs)
     ours = _write(base / "ours", TermSegmentWriter, docs)
     # Whoosh pickles blocks with protocol 2; written so, ours must be its very bytes.

@@ -130,7 +130,11 @@ def build_price_book(
 ) -> PriceBook:
     from .prices import merge_snapshots
 
-    merged = merge_snapshots(snapshots)
+    return price_book_of(merge_snapshots(snapshots), catalogue)
+
+
+def price_book_of(merged: dict[str, PriceSeries], catalogue: Catalogue) -> PriceBook:
+    """The book of already merged series (see :mod:`.prices.book_cache`)."""
     newest = library_newest(merged.values())
     links: dict[str, list[str]] = {}
     for entity in catalogue.entities:

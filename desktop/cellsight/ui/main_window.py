@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -62,6 +62,11 @@ if TYPE_CHECKING:
     from ..core.library import Library
     from .indexing import IndexingController
     from .widgets.price_panel import PricePanel
+
+def dock_height(window_height: int) -> int:
+    """The prices dock's first height: under a third of the window, 300 px at most."""
+    return max(160, min(300, round(window_height * 0.28)))
+
 
 WELCOME = ("Welcome to Cellsight. This is the bundled sample library. Add your own folders "
            "with File → Add folder… (Ctrl+O) or drop them onto this window.")
@@ -189,7 +194,7 @@ class MainWindow(QMainWindow):
         self.price_dock.setObjectName("pricesDock")
         self.price_dock.setWidget(QLabel("Loading prices…", self.price_dock))
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.price_dock)
-        self.resizeDocks([self.price_dock], [300], Qt.Orientation.Vertical)
+        self.dock_sized = False  # set when a saved layout sized it, or on the first show
 
         self.progress = ProgressPanel(self)
         self.statusBar().addPermanentWidget(self.progress)
@@ -240,6 +245,14 @@ class MainWindow(QMainWindow):
         # whatever the app starts on ``quiet`` (the catch-up index run).
         self.quiet.connect(self._start_secondary)
         self.startup.quiet.connect(self.quiet)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.dock_sized:
+            self.dock_sized = True
+            # A fixed 300 px left a 700 px window a few lines of article (issue 17).
+            self.resizeDocks([self.price_dock], [dock_height(self.height())],
+                             Qt.Orientation.Vertical)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -18,6 +18,7 @@ when it is built; a session that never built the panel keeps it for the next one
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .widgets.price_panel import PricePanel
 
 MARKERS_DELAY_MS = 400
+MARKER_DOCS = 200  # the top results whose news is marked on the chart
 
 
 class PricesController(QObject):
@@ -176,11 +178,17 @@ class PricesController(QObject):
         if not series_ids or lib is None:
             self.panel.set_markers([])
             return
-        doc_ids = [h.id for h in self.results.hits()]
+        request = self.results.request
+        listed = [h.id for h in self.results.hits()]
 
         def load(_p: object, _c: object) -> tuple[int, list[NewsMarker]]:
             if gen != self._markers_generation:
                 raise Cancelled  # newer results (typing) came while this one waited
+            # The window lists a first page; the chart marks the top MARKER_DOCS results
+            # (ids only: no snippets), whether or not the list has been scrolled to them.
+            doc_ids = listed if request is None else list(lib.search(replace(
+                request, ids_only=True, offset=0, limit=MARKER_DOCS, with_facets=False,
+                with_histogram=None, within_ids=request.within_ids)).ids)
             return gen, lib.news_markers(series_ids, doc_ids)
 
         handle = self.tasks.run("news markers", load, lane=BACKGROUND_LANE)

@@ -28,7 +28,10 @@ from .tasks import TaskRunner
 if TYPE_CHECKING:
     from ..core.library import Library
 
-PAGE = 200
+# The first page fills a tall window; snippets are most of a search's cost (200 hits:
+# 47 ms at 50k, 25: 12 ms), so further pages come as the list is scrolled.
+FIRST_PAGE = 25
+PAGE = 100
 
 
 class SearchController(QObject):
@@ -43,7 +46,7 @@ class SearchController(QObject):
         super().__init__(parent)
         self.library = library
         self.tasks = tasks
-        self.request = SearchRequest(limit=PAGE, collapse=True)  # near-duplicates folded
+        self.request = SearchRequest(limit=FIRST_PAGE, collapse=True)  # near-duplicates folded
         self.generation = 0
         self.last_result: SearchResult | None = None
         self._pending = False  # a run was asked for before the library was open
@@ -113,14 +116,14 @@ class SearchController(QObject):
             self._set(replace(self.request, filters=(), excludes=(), query=query))
 
     def restore(self, request: SearchRequest) -> None:
-        self._set(replace(request, limit=PAGE, offset=0, collapse=True))
+        self._set(replace(request, limit=FIRST_PAGE, offset=0, collapse=True))
 
     def load_more(self) -> None:
         """Fetch the next page and append it (paging has no cap)."""
         res = self.last_result
         if res is None or len(res.hits) >= res.total:
             return
-        self._run(replace(res.request, offset=len(res.hits), with_facets=False,
+        self._run(replace(res.request, offset=len(res.hits), limit=PAGE, with_facets=False,
                           with_histogram=None), append=res)
 
     # -- running -----------------------------------------------------------------------

@@ -52,7 +52,7 @@ def restore_state(settings: QSettings, window: MainWindow) -> None:
         window.restoreGeometry(geo)
     state = s.value("windowState")
     if state is not None:
-        window.restoreState(state)
+        window.dock_sized = window.restoreState(state)
     splitter = s.value("splitter")
     if splitter is not None:
         window.splitter.restoreState(splitter)

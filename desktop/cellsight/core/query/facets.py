@@ -46,6 +46,19 @@ class FieldPostings:
         object.__setattr__(self, "_starts", np.minimum(starts, max(len(self.val) - 1, 0)))
         object.__setattr__(self, "_empty", ends == starts)
 
+    def docs_of(self, value: str) -> np.ndarray:
+        """The docnums having ``value`` (postings are grouped by value: one slice)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {v: i for i, v in enumerate(self.values)}
+            object.__setattr__(self, "_index", index)
+        i = index.get(value)
+        if i is None or self._empty[i]:  # type: ignore[attr-defined]
+            return self.doc[:0]
+        start = int(self._starts[i])  # type: ignore[attr-defined]
+        end = start + int(np.searchsorted(self.val[start:], i, side="right"))
+        return self.doc[start:end]
+
     def _name_rank(self) -> np.ndarray:
         """Each value's place in name order, so counts sort with numpy, not a Python key
         (made on the first count: most per-segment tables are only ever combined)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..enrich import units
 from ..errors import QueryError
+from .clause_context import check_alone, not_before
 
 FIELDS: dict[str, str] = {
     "capacity": "capacity", "cap": "capacity", "mass": "mass", "tonnage": "mass",
@@ -92,8 +93,13 @@ def split(query: str) -> NumericClauses:
         elif trailing is not None:
             end = m.start(4)  # a word of the query, not a unit
         rng = parse_value(m.group(2), value.strip('"'))
-        (excludes if m.group(1) else filters).append(rng)
-        kept.append(query[at : m.start()])
+        check_alone(query, m.start(), end, query[m.start():end].lstrip("-"))
+        start, negate = m.start(), bool(m.group(1))
+        nott = not_before(query, start, at)
+        if nott is not None:  # "NOT capacity:>20" is "-capacity:>20"
+            negate, start = not negate, nott
+        (excludes if negate else filters).append(rng)
+        kept.append(query[at:start])
         at = end
     if not filters and not excludes:
         return NumericClauses(query)

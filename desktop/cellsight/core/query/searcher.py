@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from .facets import FacetTable
 from .highlight import flat_page_starts, snippet_at
 from .histogram import date_histogram
 from .languages import present, widen
+from .mentions import Mention, find_mentions
 from .names import NameLookup
 from .numeric import Figures, NumericTable
 from .numeric_syntax import is_numeric_field
@@ -316,6 +317,13 @@ class Searcher:
                 gen.ids.table()  # one table, not a lookup per clustered document
             got = gen.dup_labels = dup_fold.build(gen.facets.ndocs, pairs, gen.ids.number, key)
         return got
+
+    def mentions(self, doc_ids: Sequence[str],
+                 wanted: Iterable[tuple[str, str]]) -> list[Mention]:  # fmt: skip
+        """Which of ``doc_ids`` carry which of the ``wanted`` (facet field, value) pairs."""
+        with self._lock:
+            gen = self._current()
+            return find_mentions(gen.searcher, gen.facets, gen.ids, doc_ids, wanted)
 
     def cluster_members(self, cluster_id: str) -> frozenset[str]:
         """The documents of a near-duplicate cluster (its id alone if it has none):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import QueryError
+from .clause_context import check_alone, not_before
 
 USER_FIELDS = ("tag", "starred", "note")
 _CLAUSE = re.compile(r'(?<![\w:])(-?)(tag|starred|star|note|notes):(?:"([^"]*)"|([^\s()"]+))',
@@ -66,8 +67,13 @@ def split(query: str) -> UserClauses:
             negate = bool(m.group(1))
         if not value:
             raise QueryError(f"{field}: needs a value, e.g. {field}:lithium.")
+        check_alone(query, m.start(), m.end(), m.group(0).lstrip("-"))
+        start = m.start()
+        nott = not_before(query, start, at)
+        if nott is not None:  # "NOT tag:x" is "-tag:x" (and "NOT -tag:x" is "tag:x")
+            negate, start = not negate, nott
         (excludes if negate else filters).append((field, value))
-        kept.append(query[at:m.start()])
+        kept.append(query[at:start])
         at = m.end()
     kept.append(query[at:])
     rest = " ".join("".join(kept).split())

@@ -135,6 +135,10 @@ class FacetsModel(QAbstractItemModel):
                 return LABELS.get(node.field) or _figure_label(node.field) or node.field
             shown = VALUE_LABELS.get((node.field, node.value), node.value)
             return f"{shown}  ({node.count})"
+        if role == Qt.ItemDataRole.ToolTipRole and node.value is not None and not node.more:
+            # The name in full where a narrow sidebar elides it.
+            shown = VALUE_LABELS.get((node.field, node.value), node.value)
+            return f"{shown}: {node.count} document{'s' if node.count != 1 else ''}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if node.value is None:
                 return LABELS.get(node.field) or _figure_label(node.field) or node.field

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ...core.model import Hit, SearchResult
+from ...core.model import Hit, SearchRequest, SearchResult
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 # bool: arrived since the open saved search was seen (an offset clear of other roles)
@@ -31,12 +31,14 @@ class ResultsModel(QAbstractListModel):
         self._new_ids: frozenset[str] = frozenset()
         self._starred: frozenset[str] = frozenset()
         self._folded = False  # the results fold near-duplicates (SearchRequest.collapse)
+        self.request: SearchRequest | None = None  # what the listed hits answer
 
     def set_result(self, result: SearchResult) -> None:
         old = self._hits
         new = result.hits
         self.total = result.total
         self._folded = result.request.collapse
+        self.request = result.request
         if len(new) > len(old) and new[: len(old)] == old:
             # A further page: append rows so the view keeps its scroll position.
             self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)

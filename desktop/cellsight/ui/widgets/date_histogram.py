@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QWidget
 
 from ..theme import colours, is_dark
@@ -99,8 +99,11 @@ class HistogramBars(QWidget):
         p.setFont(font)
         p.setPen(muted)
         unit = "week" if self.periods and "-W" in self.periods[0][0] else "month"
-        p.drawText(QRectF(2, 0, self.width() - 4, TOP), Qt.AlignmentFlag.AlignLeft,
-                   f"Documents per {unit} · drag across the bars to filter by date")
+        # The long caption is cut to the room there is (a 1024 px window left it
+        # mid-word); the short one still says what a drag does.
+        room = self.width() - 4
+        caption = caption_for(unit, room, p.fontMetrics())
+        p.drawText(QRectF(2, 0, room, TOP), Qt.AlignmentFlag.AlignLeft, caption)
         if not self.periods:
             return
         top = max(n for _, n in self.periods) or 1
@@ -200,3 +203,12 @@ class DateHistogram(QWidget):
         start: dt.date = period_bounds(periods[lo][0])[0]
         end: dt.date = period_bounds(periods[hi][0])[1]
         self.range_selected.emit(start, end)
+
+
+def caption_for(unit: str, room: int, metrics: QFontMetrics) -> str:
+    """The longest caption that fits, elided only when even the shortest does not."""
+    for text in (f"Documents per {unit} · drag across the bars to filter by date",
+                 f"Per {unit} · drag to filter", f"Per {unit}"):
+        if metrics.horizontalAdvance(text) <= room:
+            return text
+    return metrics.elidedText(f"Per {unit}", Qt.TextElideMode.ElideRight, room)

@@ -21,6 +21,9 @@ class FacetPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setHeaderHidden(True)
         self.view.setUniformRowHeights(True)
+        # "General Motors (3)" cut at the right lost its count; cut in the middle,
+        # the count stays (the full name is the tooltip).
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setAccessibleName("Facets")
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)

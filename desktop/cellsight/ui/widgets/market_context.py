@@ -11,19 +11,18 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from ...core.model import PricePoint
 from ..theme import colours
+from .flow_layout import FlowLayout
 from .sparkline import paint_sparkline, trend_colour
 
 if TYPE_CHECKING:
@@ -45,15 +44,34 @@ def _date(point: PricePoint | None) -> str:
     return point.date.isoformat() if point else "no data"
 
 
+TITLE_WIDTH, TITLE_WIDTH_COMPACT = 150, 110  # px; longer labels elide in the middle
+
+
+class _Elided(QLabel):
+    """A bold plain-text label cut in the middle to a width ("Lithium…Batteries"), so
+    series that share a first word stay apart; the whole label is its tooltip."""
+
+    def __init__(self, text: str, width: int, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self.full_text = text
+        self.setText(QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideMiddle, width))
+        self.setToolTip(text)
+
+
 class _Spark(QWidget):
-    def __init__(self, values: tuple[float, ...], dark: bool, parent: QWidget) -> None:
+    def __init__(self, values: tuple[float, ...], dark: bool, parent: QWidget,
+                 *, compact: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self._values, self._dark = values, dark
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(22)
+        self._size = QSize(56, 14) if compact else QSize(TITLE_WIDTH, 22)
+        self.setFixedSize(self._size)
 
     def sizeHint(self) -> QSize:
-        return QSize(120, 22)
+        return self._size
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -67,40 +85,41 @@ class MarketCard(QFrame):
 
     clicked = Signal(str)
 
-    def __init__(self, ctx: MarketContext, dark: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: MarketContext, dark: bool, parent: QWidget | None = None,
+                 *, compact: bool = False) -> None:  # fmt: skip
         super().__init__(parent)
         self.series_id = ctx.view.id
+        self.compact = compact
         c = colours(dark)
         self.setObjectName("marketCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setMinimumWidth(170)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
-        lay.setSpacing(1)
-        title = QLabel(ctx.view.label, self)
+        # Compact (a short reader): one line per series, so the article keeps its room.
+        lay: QVBoxLayout | QHBoxLayout = QHBoxLayout(self) if compact else QVBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2) if compact else lay.setContentsMargins(8, 4, 8, 4)
+        lay.setSpacing(6 if compact else 1)
         # A series label comes from a document; QLabel's AutoText rendered "<img …>" in
         # it as markup (reliability tests). Plain text, like every other document field.
-        title.setTextFormat(Qt.TextFormat.PlainText)
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
-        lay.addWidget(title)
+        self.title_label = _Elided(ctx.view.label,
+                                   TITLE_WIDTH_COMPACT if compact else TITLE_WIDTH, self)
+        lay.addWidget(self.title_label)
         then = (
             f"{format_value(ctx.at_date.value)} on {ctx.at_date.date.isoformat()}"
             if ctx.at_date
-            else "no value at the article's date"
+            else "no value on that day"
         )
         self.then_label = QLabel(then, self)
         self.then_label.setStyleSheet(f"color: {c['muted']}")
+        self.then_label.setVisible(not compact)
         lay.addWidget(self.then_label)
         row = QHBoxLayout()
         row.setSpacing(6)
         latest = ctx.latest
         stale = ctx.view.stats.stale
         now_text = f"now {format_value(latest.value)}" if latest else "no current value"
-        self.now_label = QLabel(now_text, self)
+        shown_now = format_value(latest.value) if compact and latest else now_text
+        self.now_label = QLabel(shown_now, self)
         if stale:
             self.now_label.setStyleSheet(f"color: {c['stale']}")
         row.addWidget(self.now_label)
@@ -112,9 +131,12 @@ class MarketCard(QFrame):
             direction = c["down"]
         self.change_label.setStyleSheet(f"color: {direction}; font-weight: bold")
         row.addWidget(self.change_label)
-        row.addStretch(1)
+        if not compact:
+            row.addStretch(1)
         lay.addLayout(row)
-        lay.addWidget(_Spark(ctx.view.spark, dark, self))
+        self.spark = _Spark(ctx.view.spark, dark, self, compact=compact)
+        self.spark.setVisible(not compact)  # the chart is a click away; the line stays short
+        lay.addWidget(self.spark)
         unit = ctx.view.series.unit
         tip = [
             f"{ctx.view.label} ({unit})",
@@ -156,42 +178,43 @@ class MarketContextStrip(QWidget):
         outer.setSpacing(2)
         self._heading = QLabel("Market context", self)
         outer.addWidget(self._heading)
-        self._scroll = QScrollArea(self)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self._scroll)
+        # Cards wrap onto another line rather than scroll sideways: a side-scrolled row
+        # clipped its last card's sparkline at 1024 px (issue 17).
+        self._host = QWidget(self)
+        self._flow = FlowLayout(self._host, spacing=6)
+        outer.addWidget(self._host)
         self._items: tuple[MarketContext, ...] = ()
         self._article_date: dt.date | None = None
         self._cards: list[MarketCard] = []
         self._dark = False
+        self._compact = False
         self.setVisible(False)
+
+    def set_compact(self, compact: bool) -> None:
+        """One line per series (a short reader) or full cards; redrawn only on a change."""
+        if compact != self._compact:
+            self._compact = compact
+            if self._items:
+                self.show_context(self._items, article_date=self._article_date,
+                                  dark=self._dark)
 
     def show_context(
         self, items: tuple[MarketContext, ...], *, article_date: dt.date | None, dark: bool
     ) -> None:
         self._items, self._article_date, self._dark = items, article_date, dark
-        host = QWidget()
-        row = QHBoxLayout(host)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
+        for card in self._cards:
+            self._flow.removeWidget(card)
+            card.deleteLater()
         self._cards = []
         for ctx in items:
-            card = MarketCard(ctx, dark, host)
+            card = MarketCard(ctx, dark, self._host, compact=self._compact)
             card.clicked.connect(self.series_clicked)
-            row.addWidget(card)
+            self._flow.addWidget(card)
             self._cards.append(card)
-        row.addStretch(1)
-        self._scroll.setWidget(host)  # deletes the previous host and its cards
-        if self._cards:
-            self._scroll.setFixedHeight(host.sizeHint().height() + self._scrollbar_room())
         when = f"since {article_date.isoformat()}" if article_date else "undated article"
         self._heading.setText(f"Market context ({when})")
         self._heading.setStyleSheet(f"color: {colours(dark)['muted']}")
         self.setVisible(bool(items))
-
-    def _scrollbar_room(self) -> int:
-        return self._scroll.horizontalScrollBar().sizeHint().height()
 
     def clear(self) -> None:
         self.show_context((), article_date=None, dark=self._dark)

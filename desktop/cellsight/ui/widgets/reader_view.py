@@ -17,7 +17,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QHelpEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QHelpEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,6 +35,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedLayout,
     QTextBrowser,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -42,10 +50,12 @@ from ..theme import ENTITY_LABELS, colours, is_dark
 from .annotation_panel import AnnotationPanel
 from .entity_list import EntityList, TypeLegend
 from .find_bar import FindBar
+from .mail_links_label import MailLinksLabel
 from .market_context import MarketContextStrip
 from .quote_marks import QuoteMarks
 
 if TYPE_CHECKING:
+    from ...core.mail_links import MailLinks
     from ...core.prices_view import MarketContext
 
 EMPTY_TEXT = "Select a result to read it."
@@ -54,6 +64,8 @@ EMPTY_TEXT = "Select a result to read it."
 FILE_KINDS = frozenset({"pdf", "docx", "pptx", "xlsx", "msg", "email"})
 _MAX_SELECTION = 100  # longer selections are passages, not names
 _PARAGRAPH_SEPARATOR = "\u2029"  # what QTextCursor.selectedText() puts between blocks
+SIDE_MIN_WIDTH = 720  # px of reader: narrower, the entities/notes column folds away
+COMPACT_HEIGHT = 600  # px of reader: shorter, market context is one line per series
 
 
 def no_aliases(_entity_id: str) -> tuple[str, ...]:
@@ -93,6 +105,7 @@ class ReaderView(QWidget):
     add_alias_requested = Signal(str, str)  # entity id, alias
     hide_entity_requested = Signal(str)  # entity id
     quote_requested = Signal(int, int)  # the selection's start, end in Document.full_text
+    document_requested = Signal(str)  # doc id: an e-mail's attachment, or its message
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +186,9 @@ class ReaderView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         lay.addWidget(splitter, 1)
+        self.side = side
+        self._narrow: bool | None = None  # the width class last adapted to
+        self._side_choice: bool | None = None  # the user's toggle, for this width class
 
         # Ctrl+F itself belongs to the window's Edit menu (one owner, no ambiguity).
         again = QShortcut(QKeySequence(QKeySequence.StandardKey.FindNext), self)
@@ -198,6 +214,15 @@ class ReaderView(QWidget):
         self.meta_label.setWordWrap(True)
         self.meta_label.setAccessibleName("Source, date and author")
         row.addWidget(self.meta_label, 1)
+        # Folds the entities/notes column away or back; a narrow reader folds it itself.
+        self.side_button = QToolButton(parent)
+        self.side_button.setText("Entities && notes")
+        self.side_button.setCheckable(True)
+        self.side_button.setChecked(True)
+        self.side_button.setAutoRaise(True)
+        self.side_button.setToolTip("Show or hide the entities and notes column")
+        self.side_button.toggled.connect(self._side_toggled)
+        row.addWidget(self.side_button)
         self.open_button = QPushButton("Open original ↗", parent)
         self.open_button.setFlat(True)
         self.open_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -205,12 +230,43 @@ class ReaderView(QWidget):
         self.open_button.clicked.connect(self._open_original)
         row.addWidget(self.open_button)
         lay.addLayout(row)
+        # "Attached to: …" / "Attachments: …" (hidden unless the document is e-mail).
+        self.mail_links = MailLinksLabel(parent)
+        self.mail_links.document_requested.connect(self.document_requested)
+        lay.addWidget(self.mail_links)
         self.chips_label = QLabel(parent)
         self.chips_label.setTextFormat(Qt.TextFormat.RichText)
         self.chips_label.setWordWrap(True)
         self.chips_label.setOpenExternalLinks(False)
         self.chips_label.setAccessibleName("Topics, categories and tags")
         lay.addWidget(self.chips_label)
+
+    # -- adapting to the room ------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._adapt()
+
+    def _adapt(self) -> None:
+        """At 1024×700 the side column and full market cards left the article five
+        lines (issue 17): a narrow reader folds the column, a short one makes the cards
+        one line each."""
+        narrow = self.width() < SIDE_MIN_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._side_choice = None  # a toggle holds until the width class changes
+            self._show_side(not narrow)
+        self.market_strip.set_compact(self.height() < COMPACT_HEIGHT)
+
+    def _side_toggled(self, on: bool) -> None:
+        self._side_choice = on
+        self._show_side(on)
+
+    def _show_side(self, on: bool) -> None:
+        self.side.setVisible(on)
+        if self.side_button.isChecked() != on:
+            self.side_button.blockSignals(True)
+            self.side_button.setChecked(on)
+            self.side_button.blockSignals(False)
 
     # -- public API ---------------------------------------------------------------------
     def show_document(
@@ -221,8 +277,14 @@ class ReaderView(QWidget):
     ) -> None:
         self._doc, self._terms, self._context = doc, list(term_spans), tuple(context)
         self._stack.setCurrentIndex(1)
+        self.mail_links.show_links(None)  # the new document's come with show_mail_links
         self._render_all()
         self.browser.verticalScrollBar().setValue(0)
+
+    def show_mail_links(self, links: MailLinks) -> None:
+        """The message and attachments of the open document (ignored for another)."""
+        if self._doc is not None and self._doc.id == links.doc_id:
+            self.mail_links.show_links(links)
 
     def set_market_context(self, doc_id: str, context: tuple[MarketContext, ...]) -> None:
         """The prices around ``doc_id``, loaded after its text; ignored if another is shown."""
@@ -240,6 +302,7 @@ class ReaderView(QWidget):
         self.browser.clear()
         self.entity_list.clear()
         self.market_strip.clear()
+        self.mail_links.show_links(None)
         self.annotations.clear()
         self.quote_marks.render(None)
         self._update_quote_action()
