@@ -16,6 +16,7 @@ kill lands inside the work, whatever the machine's pace.
 ``batch-committed``  a batch's store commit done
 ``library-member``   a member of a portable library written to its zip (export) or
                      taken out of it (import); see ``workbench.portable``
+``team-bulk``        a bulk request to a team library's server answered (team.indexer)
 
 ``CELLSIGHT_PROGRESS=FILE`` appends ``POINT COUNT`` for every point reached, so a test
 reads where the run was (and where it died); FILE may be a FIFO the test reads.
@@ -35,7 +36,7 @@ import sys
 from dataclasses import dataclass, field
 
 POINTS = ("file-processed", "segment-file", "index-committed", "batch-committed",
-          "library-member")
+          "library-member", "team-bulk")
 _OWNER = "CELLSIGHT_FAULTS_OWNER"
 
 

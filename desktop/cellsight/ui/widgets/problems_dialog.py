@@ -44,12 +44,17 @@ class ProblemsDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         table.setColumnWidth(0, 460)
         self.table = table
-        text = (f"{len(failures)} file(s) could not be indexed. They are skipped; the rest of "
-                "the library is intact. Fix or remove them, then re-index (F5)."
+        # A file that cannot be read is skipped; a message whose attachment cannot be
+        # read is indexed without it (its row names "message › attachment").
+        text = (f"{len(failures)} file(s) had problems: a file that cannot be read is "
+                "skipped, a message is indexed without an attachment that cannot be read. "
+                "The rest of the library is intact. Fix or remove them, then re-index (F5)."
                 if failures else "No problems: every file was indexed.")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(text, self))
+        summary = QLabel(text, self)
+        summary.setWordWrap(True)
+        lay.addWidget(summary)
         lay.addWidget(table)
         lay.addWidget(buttons)
