@@ -66,6 +66,7 @@ def _wait(predicate: Any, timeout_ms: int = TIMEOUT_MS) -> None:
 
 
 def keystrokes(lib_dir: Path, text: str, repeats: int, busy: bool = False) -> None:
+    from PySide6.QtCore import QEvent, QObject
     from PySide6.QtTest import QTest
 
     t_start = time.perf_counter()
@@ -91,28 +92,50 @@ def keystrokes(lib_dir: Path, text: str, repeats: int, busy: bool = False) -> No
         seen[window.search.request.query] = time.perf_counter()
 
     window.search.query_failed.connect(on_fail)
+    painted: dict[str, float] = {}
+    waiting = {"for": ""}  # the query whose results are due to be painted
+
+    class _PaintSpy(QObject):
+        # The list's first paint after its results were handed over: what the user sees.
+        def eventFilter(self, _o: Any, event: Any) -> bool:
+            q = waiting["for"]
+            if event.type() == QEvent.Type.Paint and q in seen and q not in painted:
+                painted[q] = time.perf_counter()
+            return False
+
+    spy = _PaintSpy()
+    window.results_pane.view.viewport().installEventFilter(spy)
     window.search_bar.query_changed.connect(
         lambda q: asked.__setitem__(q, time.perf_counter()))
     with_debounce: list[float] = []
     search_and_show: list[float] = []
+    key_painted: list[float] = []
+    search_painted: list[float] = []
     for _ in range(repeats):
         if window.search.request.query:
             edit.clear()  # back to the browse view before the next word is typed
             _wait(lambda: "" in seen)
         seen.clear()
         asked.clear()
+        painted.clear()
         for i, ch in enumerate(text):
             typed = text[: i + 1]
+            waiting["for"] = typed
             t0 = time.perf_counter()
             QTest.keyClick(edit, ch)
             _wait(lambda typed=typed: typed in seen)
             with_debounce.append((seen[typed] - t0) * 1000)
             search_and_show.append((seen[typed] - asked[typed]) * 1000)
+            _wait(lambda typed=typed: typed in painted)
+            key_painted.append((painted[typed] - t0) * 1000)
+            search_painted.append((painted[typed] - asked[typed]) * 1000)
             QTest.qWait(max(0, TYPE_INTERVAL_MS - int((time.perf_counter() - t0) * 1000)))
     result = {
         "docs": lib.count(), "startup_to_ready_ms": startup_ms,
         "key_to_results_ms": summary(with_debounce),
-        "search_to_results_shown_ms": summary(search_and_show), "rss_mb": rss_mb(),
+        "search_to_results_shown_ms": summary(search_and_show),
+        "key_to_painted_ms": summary(key_painted),
+        "search_to_painted_ms": summary(search_painted), "rss_mb": rss_mb(),
         "failed_queries": sorted(set(failed)), "busy": busy,
     }  # fmt: skip
     _finish(window, lib, result)

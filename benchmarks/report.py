@@ -80,6 +80,10 @@ ROWS: list[Row] = [
      lambda s: _lat(_get(s, "keystrokes", "key_to_results_ms"))),
     ("debounced query → results shown (ms, median / p95)",
      lambda s: _lat(_get(s, "keystrokes", "search_to_results_shown_ms"))),
+    ("keystroke → results painted, incl. 150 ms debounce (ms, median / p95)",
+     lambda s: _lat(_get(s, "keystrokes", "key_to_painted_ms"))),
+    ("debounced query → results painted (ms, median / p95)",
+     lambda s: _lat(_get(s, "keystrokes", "search_to_painted_ms"))),
     ("app peak RSS, library open and searched (MB)",
      lambda s: _num(_get(s, "keystrokes", "peak_rss_mb"))),
 ]
