@@ -12,7 +12,6 @@ clicks are signals the main window acts on.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
@@ -35,7 +33,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedLayout,
     QTextBrowser,
-    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -44,24 +41,20 @@ from PySide6.QtWidgets import (
 from ...core.model import ENTITY_TYPES, Document, EntitySpan, HighlightSpan
 from ...core.query.entities_summary import entity_counts, type_order
 from ..dialogs.entity_dialog import ALIAS_MODE, ENTITY_MODE, EntityDialog
-from ..models.results_model import member_label
-from ..render import parse_entity_href, render_document_html, render_title_html
-from ..theme import ENTITY_LABELS, colours, is_dark
+from ..render import parse_entity_href, render_document_html
+from ..theme import ENTITY_LABELS, is_dark
 from .annotation_panel import AnnotationPanel
 from .entity_list import EntityList, TypeLegend
 from .find_bar import FindBar
-from .mail_links_label import MailLinksLabel
 from .market_context import MarketContextStrip
 from .quote_marks import QuoteMarks
+from .reader_header import ReaderHeader
 
 if TYPE_CHECKING:
     from ...core.mail_links import MailLinks
     from ...core.prices_view import MarketContext
 
 EMPTY_TEXT = "Select a result to read it."
-# Formats whose layout the reader does not reproduce: "Open file" hands them to the
-# desktop's viewer (a PDF reader, an office suite, the mail program).
-FILE_KINDS = frozenset({"pdf", "docx", "pptx", "xlsx", "msg", "email"})
 _MAX_SELECTION = 100  # longer selections are passages, not names
 _PARAGRAPH_SEPARATOR = "\u2029"  # what QTextCursor.selectedText() puts between blocks
 SIDE_MIN_WIDTH = 720  # px of reader: narrower, the entities/notes column folds away
@@ -70,13 +63,6 @@ COMPACT_HEIGHT = 600  # px of reader: shorter, market context is one line per se
 
 def no_aliases(_entity_id: str) -> tuple[str, ...]:
     return ()
-
-
-def is_web_url(url: str | None) -> bool:
-    if not url:
-        return False
-    parsed = QUrl(url, QUrl.ParsingMode.StrictMode)
-    return parsed.isValid() and parsed.scheme().lower() in ("http", "https") and bool(parsed.host())
 
 
 class SafeTextBrowser(QTextBrowser):
@@ -197,49 +183,17 @@ class ReaderView(QWidget):
         self.clear()
 
     def _build_header(self, lay: QVBoxLayout, parent: QWidget) -> None:
-        self.title_label = QLabel(parent)
-        self.title_label.setTextFormat(Qt.TextFormat.RichText)
-        self.title_label.setWordWrap(True)
-        self.title_label.setOpenExternalLinks(False)
-        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title_label.setFont(font)
-        self.title_label.setAccessibleName("Article title")
-        lay.addWidget(self.title_label)
-        row = QHBoxLayout()
-        self.meta_label = QLabel(parent)
-        self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.meta_label.setWordWrap(True)
-        self.meta_label.setAccessibleName("Source, date and author")
-        row.addWidget(self.meta_label, 1)
-        # Folds the entities/notes column away or back; a narrow reader folds it itself.
-        self.side_button = QToolButton(parent)
-        self.side_button.setText("Entities && notes")
-        self.side_button.setCheckable(True)
-        self.side_button.setChecked(True)
-        self.side_button.setAutoRaise(True)
-        self.side_button.setToolTip("Show or hide the entities and notes column")
-        self.side_button.toggled.connect(self._side_toggled)
-        row.addWidget(self.side_button)
-        self.open_button = QPushButton("Open original ↗", parent)
-        self.open_button.setFlat(True)
-        self.open_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.open_button.setAccessibleName("Open the original article in the web browser")
-        self.open_button.clicked.connect(self._open_original)
-        row.addWidget(self.open_button)
-        lay.addLayout(row)
-        # "Attached to: …" / "Attachments: …" (hidden unless the document is e-mail).
-        self.mail_links = MailLinksLabel(parent)
-        self.mail_links.document_requested.connect(self.document_requested)
-        lay.addWidget(self.mail_links)
-        self.chips_label = QLabel(parent)
-        self.chips_label.setTextFormat(Qt.TextFormat.RichText)
-        self.chips_label.setWordWrap(True)
-        self.chips_label.setOpenExternalLinks(False)
-        self.chips_label.setAccessibleName("Topics, categories and tags")
-        lay.addWidget(self.chips_label)
+        self.header = ReaderHeader(parent)
+        self.header.open_requested.connect(lambda url: self._open_url(url))
+        self.header.side_toggled.connect(self._side_toggled)
+        self.header.document_requested.connect(self.document_requested)
+        lay.addWidget(self.header)
+        # The header's parts, as the window and the tests know them.
+        h = self.header
+        self.title_label, self.meta_label, self.open_button = (
+            h.title_label, h.meta_label, h.open_button)
+        self.side_button, self.mail_links, self.chips_label = (
+            h.side_button, h.mail_links, h.chips_label)
 
     # -- adapting to the room ------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -263,10 +217,7 @@ class ReaderView(QWidget):
 
     def _show_side(self, on: bool) -> None:
         self.side.setVisible(on)
-        if self.side_button.isChecked() != on:
-            self.side_button.blockSignals(True)
-            self.side_button.setChecked(on)
-            self.side_button.blockSignals(False)
+        self.header.set_side_shown(on)
 
     # -- public API ---------------------------------------------------------------------
     def show_document(
@@ -354,22 +305,7 @@ class ReaderView(QWidget):
             return
         dark = is_dark()
         p = doc.parsed
-        self.title_label.setText(render_title_html(doc, self._terms, dark=dark))
-        parts = [p.source or "unknown source", p.date.isoformat() if p.date else "undated"]
-        if p.author:
-            parts.append(p.author)
-        where = member_label(p.path, p.member)
-        if where:  # inside an archive: "archive.zip › inner.pdf"
-            parts.append(where)
-        self.meta_label.setText(" · ".join(parts))
-        self.meta_label.setStyleSheet(f"color: {colours(dark)['muted']}")
-        target = self._original(doc)
-        self.open_button.setVisible(target is not None)
-        self.open_button.setText("Open original ↗" if is_web_url(p.url) else "Open file ↗")
-        self.open_button.setToolTip(target.toString(QUrl.ComponentFormattingOption.PrettyDecoded)
-                                    if target is not None else "")  # fmt: skip
-        self.open_button.setStyleSheet(f"color: {colours(dark)['link']}; text-align: right")
-        self._render_chips(doc, dark)
+        self.header.show_document(doc, self._terms, dark)
         types = sorted({s.type for s in doc.entities}, key=type_order)
         self.legend.show_types(types, hidden=self._hidden_types, dark=dark)
         self.market_strip.show_context(self._context, article_date=p.date, dark=dark)
@@ -391,26 +327,6 @@ class ReaderView(QWidget):
             bar.setValue(position)
         if self.find_bar.isVisible():
             self.find_bar.refresh()
-
-    def _render_chips(self, doc: Document, dark: bool) -> None:
-        c = colours(dark)
-        groups = [
-            ("Topics", [t.name for t in doc.topics]),
-            ("Categories", list(doc.parsed.categories)),
-            ("Tags", list(doc.parsed.tags)),
-        ]
-        out = []
-        for label, values in groups:
-            if not values:
-                continue
-            chips = " ".join(
-                f'<span style="background-color:{c["chip"]}; color:{c["chip_text"]}">'
-                f"&nbsp;{html.escape(v).replace(' ', '&nbsp;')}&nbsp;</span>"
-                for v in values
-            )
-            out.append(f'<span style="color:{c["muted"]}">{label}:</span> {chips}')
-        self.chips_label.setText(" &nbsp;&nbsp; ".join(out))
-        self.chips_label.setVisible(bool(out))
 
     # -- entities -----------------------------------------------------------------------
     def _span(self, href: str) -> EntitySpan | None:
@@ -547,19 +463,3 @@ class ReaderView(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
-
-    @staticmethod
-    def _original(doc: Document) -> QUrl | None:
-        """The article on the web, or for a report, slides or a workbook (whose layout
-        the reader does not show) the file itself; text and pages have no such need."""
-        p = doc.parsed
-        if is_web_url(p.url):
-            return QUrl(p.url)
-        if p.kind in FILE_KINDS and not p.member and os.path.isfile(p.path):
-            return QUrl.fromLocalFile(p.path)
-        return None
-
-    def _open_original(self) -> None:
-        target = self._original(self._doc) if self._doc else None
-        if target is not None:
-            self._open_url(target)
