@@ -63,7 +63,7 @@ class DupTracker:
             return 0
         t0 = time.perf_counter()
         rows = conn.execute("SELECT id, parsed FROM documents ORDER BY id").fetchall()
-        state = Clusters()
+        state = Clusters(conn=conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             clusters.reset(conn)
