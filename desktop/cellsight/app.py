@@ -71,8 +71,19 @@ def _open_library(folder: Path) -> tuple[Library, bool]:
     return lib, first_run
 
 
+def _open_team(address: str) -> tuple[Library, bool]:
+    """A team library (worker thread): its secret from the environment, this session or
+    the keyring; its access checked, so the window greys out what a reader may not do."""
+    from .core.team.library import TeamLibrary
+    from .core.team.secrets import with_secret
+    from .core.team.url import parse_team_url
+
+    lib = TeamLibrary(with_secret(parse_team_url(address)), check_access=True)
+    return lib, False  # type: ignore[return-value]  # the window's calls, over the server
+
+
 def run_app(
-    library: Path | None = None,
+    library: Path | str | None = None,
     *,
     search: str | None = None,
     screenshot: Path | None = None,
@@ -104,11 +115,19 @@ def run_app(
     crash = CrashReporter(app, show_dialog=not exit_when_ready)
     crash.install()
 
-    folder = library or default_library_dir()
+    from .ui.dialogs.team_connect_dialog import SETTING as TEAM_SETTING
+
+    # A team library: named on the command line, or the one chosen last time (its address
+    # only; the secret is the keyring's). A remembered one that fails opens the local one.
+    team = library if isinstance(library, str) else (
+        None if library is not None else str(settings.value(TEAM_SETTING, "") or "") or None)
+    remembered = team is not None and not isinstance(library, str)
+    folder = library if isinstance(library, Path) else default_library_dir()
     messages = MessageBus(app)
     tasks = TaskRunner(app)
     window = MainWindow(None, tasks=tasks, messages=messages, settings=settings)
     window.restore_state()
+    window.library_switch.local_folder = folder
     if search is not None:
         window.search_bar.set_text(search)
         window.search.set_query(search)
@@ -123,7 +142,9 @@ def run_app(
         assert window.indexing is not None
         if first_run:
             window.show_welcome()
-        if lib.read_only:
+        if getattr(lib, "address", None) is not None:
+            pass  # a team library is indexed by its scheduled job, or on F5 / Add folder
+        elif lib.read_only:
             pass  # nothing to index into; the window says why (MainWindow.attach_library)
         elif lib.index.needs_rebuild:
             messages.warning(f"Rebuilding the search index: {lib.index.rebuild_reason}. "
@@ -141,6 +162,11 @@ def run_app(
     def cannot_open(exc: BaseException) -> None:
         text = (str(exc) if isinstance(exc, CellsightError)
                 else f"unexpected error ({type(exc).__name__}: {exc})")
+        if remembered and not opened:
+            messages.warning(f"Cannot open the team library {team}: {text} The local library "
+                             "is open instead; File → Connect to team library… tries again.")
+            start(local=True)
+            return
         log.error("cannot open the library %s: %s", folder, text)
         print(f"cellsight: cannot open its library: {text}", file=sys.stderr, flush=True)
         if not exit_when_ready:
@@ -149,17 +175,20 @@ def run_app(
         exit_code[0] = 1
         window.close()
 
-    def open_library() -> None:
-        log.info("window painted after %s", _elapsed())
-
+    def start(local: bool = False) -> None:
         def work(_p: object, _c: object) -> tuple[Library, bool]:
-            lib, first_run = _open_library(folder)
+            lib, first_run = (_open_team(team) if team is not None and not local
+                              else _open_library(folder))
             opened.append(lib)
             return lib, first_run
 
         handle = tasks.run("open library", work, lane="search")
         handle.finished.connect(attach)
         handle.failed.connect(cannot_open)
+
+    def open_library() -> None:
+        log.info("window painted after %s", _elapsed())
+        start()
 
     window.painted.connect(open_library, Qt.ConnectionType.SingleShotConnection)
     window.show()
@@ -182,6 +211,9 @@ def run_app(
         log.info("log file: %s", log_file)
     code = app.exec()
     tasks.shutdown()
+    from .ui.library_switch import close_all
+
+    close_all()  # the libraries File → Connect / Use local library opened
     for lib in opened:
         lib.close()
     return exit_code[0] or int(code)

@@ -38,6 +38,7 @@ from .annotations_controller import AnnotationsController
 from .entity_controller import EntityController
 from .indexing_feedback import IndexingFeedback
 from .library_actions import LibraryActions
+from .library_switch import LibrarySwitch
 from .menus import build_menus
 from .messages import Message, MessageBus
 from .prices_controller import PricesController
@@ -46,6 +47,7 @@ from .saved_controller import SavedController
 from .search_controller import SearchController
 from .startup import StartupSequence
 from .tasks import TaskRunner
+from .team_status import TeamStatus
 from .theme import apply_theme
 from .widgets.facet_panel import FacetPanel
 from .widgets.filter_bar import FilterBar
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.entities = EntityController(self, self.reader_area)
         self.startup = StartupSequence(
             lambda: self.indexing is not None and self.indexing.busy, self)
+        self.library_switch = LibrarySwitch(self)  # File → Connect to team library…
         self.theme_group = build_menus(self)
         self._wire()
         if library is not None:
@@ -139,6 +142,9 @@ class MainWindow(QMainWindow):
         self.annotations.set_library(library)
         self.alerts.set_library(library)
         self.entities.set_library(library)
+        self.team_status.set_library(library)
+        if self.team_status.address is not None:
+            self.setWindowTitle(f"{APP_NAME} — {self.team_status.address}")
         if library.read_only:
             # In the banner until another warning replaces it (a refusal repeats it).
             self.messages.warning(library.read_only_reason)
@@ -184,6 +190,9 @@ class MainWindow(QMainWindow):
         lay.setSpacing(2)
         lay.addWidget(self.search_bar)
         lay.addWidget(self.banner)
+        # A team library's server lost: its own notice, so the banner above keeps its own.
+        self.team_status = TeamStatus(self)
+        lay.addWidget(self.team_status.banner)
         lay.addWidget(self.filter_bar)
         lay.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
@@ -386,6 +395,8 @@ class MainWindow(QMainWindow):
 
     # -- messages, theme, about --------------------------------------------------------------
     def _show_message(self, msg: Message) -> None:
+        if self.team_status.absorbs(msg):
+            return  # "cannot reach the team library": said once, in its own banner
         self.statusBar().showMessage(msg.text, 10000)
         self.banner.show_message(msg)
 
@@ -416,6 +427,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.team_status.stop()
         if self.indexing is not None:
             self.indexing.cancel()
         self.tasks.shutdown()

@@ -57,6 +57,10 @@ def build_menus(window: MainWindow) -> QActionGroup:
     add_action(file, "Export &library…", files.export_library)
     add_action(file, "I&mport library…", files.import_library)
     file.addSeparator()
+    switch = window.library_switch
+    add_action(file, "&Connect to team library…", switch.connect_team)
+    add_action(file, "Use &local library", switch.use_local)
+    file.addSeparator()
     writing["reindex"] = add_action(file, "&Re-index", lambda: window.index_paths([]),
                                     QKeySequence("F5"))
     add_action(file, "&Problems…", acts.show_problems)
@@ -113,4 +117,5 @@ def show_about(window: MainWindow) -> None:
         window, f"About {APP_NAME}",
         f"<b>{APP_NAME} {__version__}</b><br>A research browser for the battery and "
         "electric-vehicle supply chain.<br><br>Library: "
-        + (f"{lib.folder}<br>{lib.count()} documents." if lib is not None else "opening…"))
+        + (f"{getattr(lib, 'address', None) or lib.folder}<br>{lib.count()} documents."
+           if lib is not None else "opening…"))

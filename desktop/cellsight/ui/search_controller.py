@@ -39,6 +39,9 @@ class SearchController(QObject):
     query_failed = Signal(str)  # a message for the user
     request_changed = Signal(object)  # SearchRequest (filters bar, settings)
     busy_changed = Signal(bool)
+    # A team library's server could not be reached (the exception): the results on
+    # screen stay, and the team status retries (ui/team_status.py).
+    unreachable = Signal(object)
 
     def __init__(
         self, library: Library | None, tasks: TaskRunner, parent: QObject | None = None
@@ -173,7 +176,11 @@ class SearchController(QObject):
         if gen != self.generation:
             return
         self.busy_changed.emit(False)
-        if isinstance(exc, QueryError):
+        from ..core.team.client import TeamUnreachableError
+
+        if isinstance(exc, TeamUnreachableError):
+            self.unreachable.emit(exc)
+        elif isinstance(exc, QueryError):
             self.query_failed.emit(str(exc))
         else:
             self.query_failed.emit(f"Search failed: {exc}")

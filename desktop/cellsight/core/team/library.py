@@ -1,11 +1,17 @@
 """A team library: the shared OpenSearch index, and the local state beside it.
 
-What the CLI (and later the window) calls on a Library, over a team index. The local
+What the CLI and the window call on a Library, over a team index. The local
 half lives in a cache folder per address (``team/<server>-<index>`` under the user's
 data folder, or ``CELLSIGHT_TEAM_CACHE``): an ordinary library whose store remembers
 the files read, so ``index`` reads only what changed through the one pipeline, and
 whose user data holds this member's tags, stars and notes. ``update`` runs the local
 pipeline and then copies the store's changes to the server (team.indexer).
+
+What needs the server goes through the TeamSearcher; the rest is the cache library's
+for now: prices, market context and news markers (it holds the documents this
+machine indexed), the catalogue, and the workbench (saved searches, alerts, tags,
+notes: team indices for user data are phase 3). ``count`` is answered from memory so
+the window may ask on its UI thread; it is refreshed off it (open, search, update).
 """
 
 from __future__ import annotations
@@ -13,19 +19,24 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Document, Failure, HighlightSpan, Hit, IndexReport, SearchRequest, SearchResult
 from ..progress import CancelToken, ProgressSink, null_sink
-from .client import Client
+from .client import Client, TeamReadOnlyError
 from .indexer import SyncReport, TeamIndexer
 from .url import TeamURL, parse_team_url
 
 if TYPE_CHECKING:
+    from ..enrich.catalogue import Catalogue, Entity
+    from ..index.whoosh_index import IndexStore
     from ..library import Library
+    from ..prices_view import MarketContext, NewsMarker, PriceBook
     from ..query.team_searcher import TeamSearcher
+    from ..workbench.service import Workbench
 
 log = logging.getLogger("cellsight.team")
 ENV_CACHE = "CELLSIGHT_TEAM_CACHE"
@@ -46,27 +57,57 @@ def cache_folder(url: TeamURL) -> Path:
     return base / name
 
 
+def reader_reason(url: TeamURL) -> str:
+    return (f"Your account may search and read the team library {url.display} but not "
+            "change it: adding folders, re-indexing, importing prices, catalogue edits, "
+            "saved searches and annotations are unavailable. Ask its administrator for "
+            "an account that may write to it.")
+
+
 class TeamLibrary:
     read_only = False
+    read_only_reason = ""
 
     def __init__(self, url: TeamURL, *, client: Client | None = None,
-                 cache: Path | None = None) -> None:
+                 cache: Path | None = None, check_access: bool = False) -> None:
+        """``check_access``: find out now whether this member may write (the window
+        greys out what it may not); the CLI learns it when it first writes."""
         from ..library import Library
         from ..query.team_searcher import TeamSearcher
 
         self.url = url
         self.client = client or Client(url)
         self.client.check_server()  # unreachable, credentials, version: said before anything
+        if check_access:
+            try:
+                TeamIndexer(self.client).check_writable()
+            except TeamReadOnlyError:
+                self.read_only, self.read_only_reason = True, reader_reason(url)
         self.local: Library = Library(cache or cache_folder(url))
         self.folder = self.local.folder
         self.searcher: TeamSearcher = TeamSearcher(
             self.client, self.local._alias_lookup, self.local._name_lookup,
             self.local.workbench)
+        self.store = _ServerDocuments(self)
         self.last_sync: SyncReport | None = None
+        self._count = self.searcher.count() if check_access else -1
+        self._closed = False
+
+    @property
+    def address(self) -> str:
+        """What the window shows where a local library shows its folder: no secret."""
+        return self.url.display
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.searcher.close()
         self.local.close()
+
+    def ping(self) -> None:
+        """Raise (TeamUnreachableError …) unless the server answers: the window's retry."""
+        self.client.check_server()
 
     def __enter__(self) -> TeamLibrary:
         return self
@@ -75,6 +116,10 @@ class TeamLibrary:
         self.close()
 
     # -- writing ------------------------------------------------------------------------
+    def refuse_writing(self) -> None:
+        if self.read_only:
+            raise TeamReadOnlyError(self.read_only_reason)
+
     def sources(self) -> list[Path]:
         return self.local.sources()
 
@@ -86,6 +131,7 @@ class TeamLibrary:
                lock_timeout: float = 10.0) -> IndexReport:
         """Read and enrich locally (the one pipeline), then bring the team index in line
         with the local store. A run killed in either half is finished by the next."""
+        self.refuse_writing()
         indexer = TeamIndexer(self.client)
         # A foreign index or a member who may only search: said before reading a file.
         indexer.ensure_index()
@@ -94,20 +140,73 @@ class TeamLibrary:
                                    lock_timeout=lock_timeout)
         if report.cancelled:
             return report
+        if not self.local.sources():
+            # This machine indexes nothing (a window's catch-up pass, a second member):
+            # a sync of its empty store would delete every team document.
+            return report
+        failed = self._sync(indexer, progress)
+        return replace(report, failed=report.failed + failed)
+
+    def _sync(self, indexer: TeamIndexer | None = None,
+              progress: ProgressSink = null_sink) -> tuple[Failure, ...]:
+        indexer = indexer or TeamIndexer(self.client)
         self.last_sync = indexer.sync(self.local.store, progress)
         self.searcher.refresh()
-        failed = tuple(Failure(f"team:{doc_id}", reason)
-                       for doc_id, reason in self.last_sync.failed)
-        return replace(report, failed=report.failed + failed)
+        self._count = self.searcher.count()
+        return tuple(Failure(f"team:{doc_id}", reason)
+                     for doc_id, reason in self.last_sync.failed)
+
+    @property
+    def index(self) -> IndexStore:
+        """The cache's index: whether it needs rebuilding (the window asks at start)."""
+        return self.local.index
+
+    def rebuild_index(self, *, progress: ProgressSink = null_sink) -> int:
+        self.refuse_writing()
+        n = self.local.rebuild_index(progress=progress)
+        if self.local.sources():
+            self._sync(progress=progress)  # a new enrichment changes stored documents
+        return n
+
+    def apply_catalogue_changes(self, *, progress: ProgressSink = null_sink,
+                                cancel: CancelToken | None = None) -> int:
+        """Re-enrich the cached documents with the catalogue, then send what changed."""
+        self.refuse_writing()
+        n = self.local.apply_catalogue_changes(progress=progress, cancel=cancel)
+        if self.local.sources():
+            self._sync(progress=progress)
+        return n
+
+    # Catalogue edits are this machine's (the cache's user data); the documents they
+    # change reach the team through apply_catalogue_changes.
+    def add_user_entity(self, surface: str, etype: str, name: str) -> Entity:
+        self.refuse_writing()
+        return self.local.add_user_entity(surface, etype, name)
+
+    def add_alias(self, entity_id: str, alias: str) -> None:
+        self.refuse_writing()
+        self.local.add_alias(entity_id, alias)
+
+    def hide_entity(self, entity_id: str) -> None:
+        self.refuse_writing()
+        self.local.hide_entity(entity_id)
+
+    def import_prices(self, path: Path) -> int:
+        self.refuse_writing()
+        return self.local.import_prices(path)
 
     # -- reading ------------------------------------------------------------------------
     def search(self, request: SearchRequest | str) -> SearchResult:
         if isinstance(request, str):
             request = SearchRequest(query=request)
-        return self.searcher.search(request)
+        result = self.searcher.search(request)
+        if not request.query.strip() and not request.filters and not request.excludes \
+                and request.within_ids is None:
+            self._count = result.total  # browsing everything counts the library
+        return result
 
     def matching_ids(self, request: SearchRequest) -> tuple[str, ...]:
-        every = replace(request, ids_only=True, limit=max(1, self.count()), offset=0,
+        every = replace(request, ids_only=True, limit=max(1, self.searcher.count()), offset=0,
                         with_facets=False, typing=False)
         return self.searcher.search(every).ids
 
@@ -129,13 +228,57 @@ class TeamLibrary:
         return self.searcher.more_like(doc_id, n)
 
     def count(self) -> int:
-        return self.searcher.count()
+        """The documents last counted: never a request (the window asks on its UI
+        thread); asked of the server when first needed off it."""
+        if self._count < 0:
+            self._count = self.searcher.count()
+        return self._count
 
     def failures(self) -> list[Failure]:
         """Files this machine's index runs could not read (the team index has none)."""
         return self.local.failures()
 
+    def export_results(self, request: SearchRequest, path: Path) -> int:
+        from ..export import export_results_csv
+
+        # The team searcher and the server's documents stand in for the local pair.
+        return export_results_csv(self.searcher, self.store, request, path)  # type: ignore[arg-type]
+
+    # -- the cache library's, for now -----------------------------------------------
+    def catalogue(self) -> Catalogue:
+        return self.local.catalogue()
+
+    @property
+    def workbench(self) -> Workbench:
+        return self.local.workbench
+
+    def prices(self) -> PriceBook:
+        return self.local.prices()
+
+    def market_context(self, doc: Document) -> tuple[MarketContext, ...]:
+        return self.local.market_context(doc)
+
+    def news_markers(self, series_ids: list[str], doc_ids: list[str]) -> list[NewsMarker]:
+        return self.local.news_markers(series_ids, doc_ids)
+
+
+class _ServerDocuments:
+    """The two store calls briefs and exports make, answered by the server."""
+
+    def __init__(self, library: TeamLibrary) -> None:
+        self._library = library
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._library.searcher.document(doc_id)
+
+    def documents(self, ids: Iterable[str]) -> Iterator[Document]:
+        for doc_id in ids:
+            doc = self.document(doc_id)
+            if doc is not None:
+                yield doc
+
 
 def open_team_library(address: str, *, cache: Path | None = None,
-                      client: Client | None = None) -> TeamLibrary:
-    return TeamLibrary(parse_team_url(address), client=client, cache=cache)
+                      client: Client | None = None, check_access: bool = False) -> TeamLibrary:
+    return TeamLibrary(parse_team_url(address), client=client, cache=cache,
+                       check_access=check_access)
