@@ -96,3 +96,37 @@ def test_histogram_caption_fits_its_width(qtbot) -> None:  # type: ignore[no-unt
         text = caption_for("month", room, metrics)
         assert metrics.horizontalAdvance(text) <= room, (room, text)
     assert "drag" in caption_for("week", 1000, metrics)
+
+
+def test_while_typing_the_reader_follows_the_list_once_typing_pauses(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: rendering the top hit on every keystroke held up the next search. A
+    typed query marks the top row at once and opens it when typing pauses; Enter (not
+    typing) opens it at once."""
+    lib = seeded_library(tmp_path)
+    window = new_window(qtbot, lib, settings_in(tmp_path))
+    with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
+        window.search.set_query("Ford")
+    qtbot.waitUntil(lambda: window.documents.current_id is not None, timeout=120_000)
+    seen: list[tuple[str | None, str | None]] = []
+    listed: list[list[str]] = []
+
+    def shown(r) -> None:  # type: ignore[no-untyped-def]
+        seen.append((window.documents.current_id, r.hits[0].id if r.hits else None))
+        listed.append([h.id for h in r.hits])
+
+    window.search.results_ready.connect(shown)
+    before = window.documents.current_id
+    with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
+        window.search.set_query("CATL", typing=True)
+    opened_then, top = seen[-1]
+    assert opened_then == before  # not yet: the list shows, the reader waits
+    # The open document stays if it is listed; otherwise the top hit is marked.
+    want = before if before in listed[-1] else top
+    assert window.results_pane.current_hit() is not None
+    assert window.results_pane.current_hit().id == want
+    qtbot.waitUntil(lambda: window.documents.current_id == want, timeout=120_000)
+    with qtbot.waitSignal(window.search.results_ready, timeout=120_000):
+        window.search.set_query("Tesla")  # Enter: opened with the results
+    opened_then, top = seen[-1]
+    assert opened_then in (top, want) and window.results_pane.current_hit().id == opened_then
+    lib.close()

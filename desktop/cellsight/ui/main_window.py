@@ -65,6 +65,9 @@ if TYPE_CHECKING:
     from .indexing import IndexingController
     from .widgets.price_panel import PricePanel
 
+READER_FOLLOWS_MS = 300  # a pause in typing after which the reader shows the top hit
+
+
 def dock_height(window_height: int) -> int:
     """The prices dock's first height: under a third of the window, 300 px at most."""
     return max(160, min(300, round(window_height * 0.28)))
@@ -93,6 +96,13 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._painted = False
         self._shown_key: tuple[object, ...] | None = None  # the question the list answers
+        # While typing, the reader follows the list once typing pauses: rendering a long
+        # article on every keystroke held the interpreter from the next search (up to
+        # 300 ms at 50k documents).
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.setInterval(READER_FOLLOWS_MS)
+        self._follow_timer.timeout.connect(self._open_listed)
         self._secondary_started = False
         self.setWindowTitle(f"{APP_NAME}")
         self.setAcceptDrops(True)
@@ -302,7 +312,12 @@ class MainWindow(QMainWindow):
             result, lambda: self.library is None or self.library.count() == 0,
             indexing=self.library is None or (self.indexing is not None and self.indexing.busy))
         if result.hits and req.offset == 0:
-            self.results_pane.select(self.documents.current_id)  # opens it
+            if req.typing:
+                self.results_pane.mark_current(self.documents.current_id)
+                self._follow_timer.start()
+            else:
+                self._follow_timer.stop()
+                self.results_pane.select(self.documents.current_id)  # opens it
             key = (req.query, req.filters, req.excludes, req.sort, req.collapse)
             if key != self._shown_key:
                 # A new question's list starts at the top (it stayed scrolled where the
@@ -329,6 +344,12 @@ class MainWindow(QMainWindow):
         self.search_bar.set_count("query error")
 
     # -- what panels ask for -------------------------------------------------------------
+    def _open_listed(self) -> None:
+        """Typing paused: open the list's current hit (if it is not open already)."""
+        hit = self.results_pane.current_hit()
+        if hit is not None and hit.id != self.documents.current_id:
+            self.open_hit(hit)
+
     def open_hit(self, hit: Hit) -> None:
         self.open_doc_id(hit.id)
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...core.model import SearchResult
-from ..models.results_model import ResultsModel
+from ...core.model import Hit, SearchResult
+from ..models.results_model import HitRole, ResultsModel
 from .date_histogram import DateHistogram
 from .results_view import ResultsView
 
@@ -81,6 +81,17 @@ class ResultsPane(QWidget):
         """Make ``doc_id`` current (which opens it), or the first hit if it is not listed."""
         keep = self.model.row_of(doc_id or "")
         self.view.setCurrentIndex(self.model.index(keep if keep >= 0 else 0))
+
+    def mark_current(self, doc_id: str | None) -> None:
+        """Like :meth:`select`, but only marks the row: the reader is not asked to open it."""
+        keep = self.model.row_of(doc_id or "")
+        self.view.blockSignals(True)  # its ``opened`` is what opens a document
+        self.view.setCurrentIndex(self.model.index(keep if keep >= 0 else 0))
+        self.view.blockSignals(False)
+
+    def current_hit(self) -> Hit | None:
+        index = self.view.currentIndex()
+        return index.data(HitRole) if index.isValid() else None
 
     def follow(self, doc_id: str) -> None:
         """Mark ``doc_id`` as current without opening it again (it is already open)."""
