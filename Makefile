@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint unit e2e package bench bench-large bench-smoke clean sysdeps-run sysdeps-test sysdeps-bench \
-        team-node-build team-node team-node-stop
+        team-node-build team-node team-node-stop bench-team
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ bench: sysdeps-bench $(STAMP)
 bench-large: sysdeps-bench $(STAMP)
 	$(PY) -m compileall -q desktop
 	$(PY) benchmarks/run.py --sizes 200000 --recoll
+
+# Team backend at scale (issue 18): the embedded library `make bench-large` built, copied to
+# one local OpenSearch node (2 GB heap), both backends on the query mix; about 15 minutes,
+# not in `make test`. TEAM_BENCH_LIBRARY=DIR benchmarks another library.
+TEAM_BENCH_LIBRARY ?= benchmarks/out/work-200000/library
+bench-team: $(STAMP) team-node-build
+	$(PY) -m compileall -q desktop
+	$(PY) benchmarks/team_bench.py --library $(TEAM_BENCH_LIBRARY) --heap 2g
 
 bench-smoke: $(STAMP)
 	$(PY) benchmarks/run.py --sizes 1000 --smoke

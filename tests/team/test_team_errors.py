@@ -20,6 +20,7 @@ from cellsight.core.errors import CellsightError
 from cellsight.core.paths import seeds_dir
 from cellsight.core.team import open_team_library, parse_team_url
 from cellsight.core.team.client import (
+    REFUSED_PAUSE_S,
     Client,
     TeamAuthError,
     TeamDiskFullError,
@@ -41,13 +42,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_nothing_listening_is_unreachable_after_bounded_retries(tmp_path: Path) -> None:
+def test_nothing_listening_fails_fast_after_one_quick_retry(tmp_path: Path) -> None:
+    # A refused connection is not a busy server: one quick retry, then the message
+    # (an interactive command hears it in well under a second), not the backoff.
     url = parse_team_url(f"opensearch+http://127.0.0.1:{_free_port()}/x", env={})
     pauses: list[float] = []
-    client = Client(url, backoff_s=0.5, sleep=pauses.append)  # the pauses, not slept
+    attempts: list[str] = []
+    client = Client(url, backoff_s=0.5, sleep=pauses.append,  # the pauses, not slept
+                    on_attempt=lambda method, target: attempts.append(method))
     with pytest.raises(TeamUnreachableError, match=r"Cannot reach .*nothing is listening"):
         open_team_library(url.display, client=client, cache=tmp_path)
-    assert pauses == [0.5, 1.0, 2.0, 4.0]  # five attempts, backoff by attempt count
+    assert attempts == ["GET", "GET"] and pauses == [REFUSED_PAUSE_S]
+
+
+def test_busy_server_still_backs_off(version_server: tuple[int, type[_Version]]) -> None:
+    # 503 twice (a cluster electing a manager, a node busy), then an answer.
+    port, handler = version_server
+    handler.answer = {"name": "n", "version": {"number": "2.19.0",
+                                               "distribution": "opensearch"}}
+    handler.busy = 2
+    pauses: list[float] = []
+    client = Client(parse_team_url(f"opensearch+http://127.0.0.1:{port}/x", env={}),
+                    backoff_s=0.5, sleep=pauses.append)
+    assert client.check_server() == "2.19.0"
+    assert pauses == [0.5, 1.0]
 
 
 def test_wrong_credentials_and_read_only_member(opensearch_secured_node: SecuredNode,
@@ -71,10 +89,13 @@ def test_wrong_credentials_and_read_only_member(opensearch_secured_node: Secured
 
 class _Version(BaseHTTPRequestHandler):
     answer: dict[str, object] = {}
+    busy = 0  # answer 503 this many times first
 
     def do_GET(self) -> None:
         data = json.dumps(self.answer).encode()
-        self.send_response(200)
+        status = 503 if type(self).busy > 0 else 200
+        type(self).busy -= 1
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -86,7 +107,7 @@ class _Version(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def version_server() -> Iterator[tuple[int, type[_Version]]]:
-    handler = type("Handler", (_Version,), {"answer": {}})
+    handler = type("Handler", (_Version,), {"answer": {}, "busy": 0})
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,6 +7,11 @@ are a ``post_filter`` (OR within a facet, AND across), and each facet is counted
 every selection but its own. Snippets are cut from the stored text by highlight.py,
 so marks are the embedded ones. Paging past the index's result window walks
 ``search_after`` over a total order (score or date, then the store's row order).
+An index of several shards is searched ``dfs_query_then_fetch``: every shard scores
+by the whole index's term statistics, so rankings stay those of one shard (one
+shard has them already, and is searched without that extra round trip). A search
+never returns partial results: a shard without an answering copy is an error (503,
+retried by the client) rather than a short total.
 Not yet: folding near-duplicates (``collapse`` is ignored; every hit stands alone).
 """
 
@@ -55,6 +60,7 @@ class TeamSearcher:
         self._values: dict[str, dict[str, str]] = {}  # field → lowercased → stored value
         self._columns: tuple[str, ...] | None = None
         self._window: int | None = None
+        self._shards: int | None = None
         self.filters = TeamFilters(user, self.values, self.columns)
 
     def refresh(self) -> None:
@@ -62,14 +68,21 @@ class TeamSearcher:
         self._values.clear()
         self._columns = None
         self._window = None
+        self._shards = None
 
     def close(self) -> None:
         self.client.close()
 
     # -- what the index holds ---------------------------------------------------------
     def _search(self, body: dict[str, Any]) -> dict[str, Any]:
-        status, answer = self.client.request("POST", self.client.index_path("/_search"), body)
+        params = {"allow_partial_search_results": "false"}
+        if self.shards() > 1:
+            params["search_type"] = "dfs_query_then_fetch"
+        status, answer = self.client.request("POST", self.client.index_path("/_search"), body,
+                                             params=params)
         if status == 404:
+            if (answer or {}).get("error", {}).get("type") != "index_not_found_exception":
+                raise self.client.error(status, answer, "search")  # a shard, not the index
             raise TeamError(f"The team library {self.client.url.display} does not exist yet: "
                             "`cellsight --library URL index FOLDER` creates it.")
         return answer  # type: ignore[no-any-return]
@@ -95,14 +108,26 @@ class TeamSearcher:
 
     def window(self) -> int:
         if self._window is None:
-            _s, answer = self.client.request(
-                "GET", self.client.index_path("/_settings/index.max_result_window"),
-                params={"include_defaults": "true", "flat_settings": "true"})
-            idx = next(iter(answer.values()))
-            raw = (idx.get("settings", {}).get("index.max_result_window")
-                   or idx.get("defaults", {}).get("index.max_result_window") or 10000)
-            self._window = int(raw)
-        return self._window
+            self._settings()
+        return self._window or 10000
+
+    def shards(self) -> int:
+        if self._shards is None:
+            self._settings()
+        return self._shards or 1
+
+    def _settings(self) -> None:
+        """The result window and the shard count, in one request (kept until refresh)."""
+        status, answer = self.client.request(
+            "GET", self.client.index_path(
+                "/_settings/index.max_result_window,index.number_of_shards"),
+            params={"include_defaults": "true", "flat_settings": "true"})
+        if status == 404 or not isinstance(answer, dict) or not answer:
+            return  # no index yet: the search says so; asked again next time
+        idx = next(iter(answer.values()))
+        both = {**idx.get("defaults", {}), **idx.get("settings", {})}
+        self._window = int(both.get("index.max_result_window") or 10000)
+        self._shards = int(both.get("index.number_of_shards") or 1)
 
     def _resolve(self, field: str, typed: str) -> str | None:
         table = self.values(field)

@@ -2,10 +2,14 @@
 
 urllib3 only (no opensearch-py: it would bring requests, grpcio and protobuf). TLS
 certificates are verified by default against the system's store, or a CA bundle
-(``ca_certs``: a private CA). 429 and 502/503/504 answers and dropped connections are
-retried with exponential backoff; the number of attempts bounds it, and the pause is a
-function of the attempt alone, so a test can set it to zero. A 429 that is the
-flood-stage block is not retried: a full disk does not clear itself in seconds.
+(``ca_certs``: a private CA). 429 and 502/503/504 answers, timeouts and dropped
+connections are retried with exponential backoff; the number of attempts bounds it, and
+the pause is a function of the attempt alone, so a test can set it to zero. A connection
+that cannot even be opened (refused: nothing listening; no route; unknown name) is tried
+once more after a short pause and then reported: a server that is down or a laptop that
+is offline does not come back within the backoff, and a person waiting at a search box
+should hear so in well under a second. A 429 that is the flood-stage block is not
+retried: a full disk does not clear itself in seconds.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-from urllib3.exceptions import HTTPError, SSLError
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 
 from ..errors import LibraryError, LibraryReadOnlyError
 from .url import TeamURL
@@ -28,6 +32,10 @@ log = logging.getLogger("cellsight.team")
 RETRY_STATUS = frozenset({429, 502, 503, 504})
 ATTEMPTS = 5
 BACKOFF_S = 0.5  # the first pause; doubled per attempt (0.5, 1, 2, 4 s)
+# A connection not opened: one quick retry (a node restarting its HTTP port, a
+# dropped SYN), then the error; 2 attempts cost a few milliseconds on loopback.
+REFUSED_ATTEMPTS = 2
+REFUSED_PAUSE_S = 0.1
 SUPPORTED_MAJOR = 2
 
 
@@ -72,6 +80,28 @@ def _reason(answer: Any) -> tuple[str, str]:
     return "", str(answer)[:300]
 
 
+# A search that met a node of a cluster going or gone (its shard copies not yet moved,
+# a dfs or fetch phase pinned to the copy that left, its search context closed): 500,
+# 503 or even 404 (shard or context not found), passing within seconds, so retried with
+# the backoff like a 503.
+_NODE_LOST = ("node_not_connected_exception", "node not connected",
+              "search_context_missing_exception", "no search context found",
+              "node_disconnected_exception", "node_closed_exception",
+              "shard_not_found_exception", "no_shard_available_action_exception",
+              "connect_transport_exception", "send_request_transport_exception",
+              "nodenotconnectedexception", "nodeclosedexception")
+
+
+def is_node_lost(status: int, answer: Any) -> bool:
+    if status not in (404, 500, 503) or not isinstance(answer, dict):
+        return False
+    err = answer.get("error")
+    if not isinstance(err, dict) or err.get("type") == "index_not_found_exception":
+        return False
+    text = json.dumps(err).lower()
+    return any(marker in text for marker in _NODE_LOST)
+
+
 def is_flood_stage(answer: Any) -> bool:
     kind, reason = _reason(answer)
     return kind == "cluster_block_exception" and (
@@ -82,11 +112,13 @@ class Client:
     """One server, one index name; ``request`` returns (status, decoded JSON)."""
 
     def __init__(self, url: TeamURL, *, attempts: int = ATTEMPTS, backoff_s: float = BACKOFF_S,
-                 sleep: Callable[[float], None] = time.sleep, timeout_s: float = 60.0) -> None:
+                 sleep: Callable[[float], None] = time.sleep, timeout_s: float = 60.0,
+                 on_attempt: Callable[[str, str], None] | None = None) -> None:
         self.url = url
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self._sleep = sleep
+        self._on_attempt = on_attempt  # (method, target) before each try: tests count them
         kwargs: dict[str, Any] = {}
         if url.scheme == "https":
             kwargs = {"cert_reqs": "CERT_REQUIRED", **({"ca_certs": url.ca_certs}
@@ -131,8 +163,11 @@ class Client:
 
     def _send(self, method: str, target: str, data: bytes | None,
               headers: dict[str, str]) -> tuple[int, Any]:
+        refused = 0
         for attempt in range(self.attempts):
             last = attempt == self.attempts - 1
+            if self._on_attempt is not None:
+                self._on_attempt(method, target)
             try:
                 response = self._http.request(method, target, body=data, headers=headers)
             except SSLError as exc:
@@ -141,15 +176,25 @@ class Client:
                     "If your team uses its own certificate authority, point "
                     "CELLSIGHT_TEAM_CA at its CA file.") from None
             except HTTPError as exc:
-                if last:
+                # NewConnectionError: the connection was never opened (a subclass of the
+                # connect timeout in urllib3 2, so it is told apart first).
+                not_opened = isinstance(exc, NewConnectionError)
+                refused += not_opened
+                if last or refused >= REFUSED_ATTEMPTS:
                     raise TeamUnreachableError(
                         f"Cannot reach the team library server at {self.url.base}: "
                         f"{_short(exc)}. Check the address and port, and that the server "
                         "is running.") from None
-                self._pause(attempt, f"{type(exc).__name__}")
+                if not_opened:
+                    log.info("team server %s: %s; one quick retry", self.url.base,
+                             _short(exc))
+                    self._sleep(REFUSED_PAUSE_S)
+                else:
+                    self._pause(attempt, f"{type(exc).__name__}")
                 continue
             answer = _decode(response.data)
-            if response.status in RETRY_STATUS and not last and not is_flood_stage(answer):
+            if not last and ((response.status in RETRY_STATUS and not is_flood_stage(answer))
+                             or is_node_lost(response.status, answer)):
                 self._pause(attempt, f"HTTP {response.status}")
                 continue
             return response.status, answer

@@ -8,6 +8,13 @@ hash differs or which the server lacks, and deletes the ids the store no longer 
 ``_id`` is the document id, so sending a document twice replaces it: a sync killed
 between two bulks leaves every document sent so far, and the next one sends the rest:
 no duplicates and no losses. Fault point ``team-bulk`` (core/faults) follows each bulk.
+
+Pipelined: while one bulk is on the server, the next is built (term streams and JSON
+are Python's work, indexing the node's; on two cores they overlap). ``BULKS_IN_FLIGHT``
+bounds the bulks sent and not yet answered; answers are taken in order, so progress and
+the fault point still count finished bulks one by one. A node of a cluster lost during
+the copy fails some items (503: a shard's primary gone until its replica is promoted):
+those are retried like a busy node's 429s, and what still fails is sent by the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import json
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +45,15 @@ BATCH_BYTES = 4_000_000  # a bulk request's size: well under http.max_content_le
 # Documents per bulk; CELLSIGHT_TEAM_BULK_DOCS lowers it (tests kill between small bulks).
 BATCH_DOCS = int(os.environ.get("CELLSIGHT_TEAM_BULK_DOCS") or 1000)
 LIST_PAGE = 5000
-ITEM_RETRIES = 4  # per bulk item rejected with 429 (a busy node's write queue)
+ITEM_RETRIES = 4  # per bulk item rejected with 429 (a busy node's write queue) or 503
+RETRY_ITEM_STATUS = frozenset({429, 503})
+# Bulks on the wire at once; CELLSIGHT_TEAM_BULKS sets it. Measured at 50k documents on
+# two cores (benchmarks/RESULTS.md, "Team backend at scale"): none (build after answer)
+# 610 docs/s, 1 with the next built meanwhile 824, 2 889. One: most of the gain, and a
+# run killed after N answered bulks has sent exactly N (no bulk still on the wire).
+BULKS_IN_FLIGHT = int(os.environ.get("CELLSIGHT_TEAM_BULKS") or 1)
+ENV_SHARDS = "CELLSIGHT_TEAM_SHARDS"  # a new index's shards (default 1)
+ENV_REPLICAS = "CELLSIGHT_TEAM_REPLICAS"  # a new index's replicas (default: 1 if a node can)
 
 
 @dataclass
@@ -76,9 +93,21 @@ def to_source(doc: Document, seq: int, content_hash: str) -> dict[str, Any]:
     return src
 
 
+def _env_int(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
 class TeamIndexer:
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, shards: int | None = None,
+                 replicas: int | None = None, in_flight: int | None = None) -> None:
+        """``shards``/``replicas`` apply when this creates the index (an existing one
+        keeps its own); unset, they come from CELLSIGHT_TEAM_SHARDS / _REPLICAS."""
         self.client = client
+        self.shards = shards or _env_int(ENV_SHARDS) or 1
+        self.replicas = replicas if replicas is not None else _env_int(ENV_REPLICAS)
+        # 0: each bulk answered before the next is built (the measurements' baseline).
+        self.in_flight = max(0, BULKS_IN_FLIGHT if in_flight is None else in_flight)
 
     # -- the index ----------------------------------------------------------------------
     def ensure_index(self) -> bool:
@@ -86,7 +115,8 @@ class TeamIndexer:
         c = self.client
         status, answer = c.request("GET", c.index_path("/_mapping"))
         if status == 404:
-            status, answer = c.request("PUT", c.index_path(), index_body())
+            status, answer = c.request("PUT", c.index_path(),
+                                       index_body(self.shards, self.replicas))
             if status == 200:
                 return True
             # Another job created it in between: check it like any existing index.
@@ -118,7 +148,9 @@ class TeamIndexer:
                                     "sort": [{"id": "asc"}], "docvalue_fields": ["content_hash"]}
             if after is not None:
                 body["search_after"] = after
-            _status, answer = c.request("POST", c.index_path("/_search"), body)
+            # Never a partial list (a shard copy lost mid-page): that would resend.
+            _status, answer = c.request("POST", c.index_path("/_search"), body,
+                                        params={"allow_partial_search_results": "false"})
             hits = answer["hits"]["hits"]
             for h in hits:
                 got = h.get("fields", {}).get("content_hash") or [""]
@@ -138,10 +170,34 @@ class TeamIndexer:
         gone = sorted(set(remote) - set(local))
         report.unchanged = len(local) - len(send)
         faults.plan("team-bulk", max(1, (len(send) + BATCH_DOCS - 1) // BATCH_DOCS))
-        for lines, ids in self._batches(store, local, send, gone):
-            self._bulk(lines, ids, report)
+        total = len(send) + len(gone)
+
+        def finish(bulk: Future[SyncReport]) -> None:
+            part = bulk.result()  # a TeamError of the bulk is raised here
+            report.indexed += part.indexed
+            report.deleted += part.deleted
+            report.failed += part.failed
+            report.bytes_sent += part.bytes_sent
+            report.bulks += 1
+            faults.reached("team-bulk")
             done = report.indexed + report.deleted + len(report.failed)
-            progress(Progress(done, len(send) + len(gone), stage="team"))
+            progress(Progress(done, total, stage="team"))
+
+        pending: deque[Future[SyncReport]] = deque()
+        bound = max(1, self.in_flight)
+        with ThreadPoolExecutor(bound, thread_name_prefix="team-bulk") as pool:
+            try:
+                for lines, ids in self._batches(store, local, send, gone):
+                    while len(pending) >= bound:
+                        finish(pending.popleft())
+                    pending.append(pool.submit(self._bulk, lines, ids))
+                    if not self.in_flight:
+                        finish(pending.popleft())
+                while pending:
+                    finish(pending.popleft())
+            finally:
+                for bulk in pending:
+                    bulk.cancel()
         self.client.request("POST", self.client.index_path("/_refresh"))
         report.seconds = time.perf_counter() - t0
         log.info("team sync: %d indexed, %d deleted, %d unchanged, %d failed in %.1f s",
@@ -181,7 +237,9 @@ class TeamIndexer:
         if ids:
             yield lines, ids
 
-    def _bulk(self, lines: list[str], ids: list[tuple[str, str]], report: SyncReport) -> None:
+    def _bulk(self, lines: list[str], ids: list[tuple[str, str]]) -> SyncReport:
+        """Send one bulk (in a pool thread); its counts, merged by ``sync`` in order."""
+        report = SyncReport()
         pending = list(range(len(ids)))
         spans = _line_spans(lines, ids)
         for attempt in range(ITEM_RETRIES + 1):
@@ -200,7 +258,7 @@ class TeamIndexer:
                     continue
                 if is_flood_stage(result):
                     raise self.client.error(429, result, "bulk")
-                if status == 429 and attempt < ITEM_RETRIES:
+                if status in RETRY_ITEM_STATUS and attempt < ITEM_RETRIES:
                     retry.append(n)
                     continue
                 err = result.get("error") or {}
@@ -209,9 +267,8 @@ class TeamIndexer:
             if not retry:
                 break
             pending = retry
-            self.client._pause(attempt, "429 for some bulk items")
-        report.bulks += 1
-        faults.reached("team-bulk")
+            self.client._pause(attempt, "429/503 for some bulk items")
+        return report
 
     def _post_bulk(self, payload: bytes) -> dict[str, Any]:
         c = self.client

@@ -34,9 +34,12 @@ def _similarity(field_boost: float) -> dict[str, Any]:
             "script": {"source": _BM25.format(fb=repr(float(field_boost)))}}
 
 
-def index_body(shards: int = 1) -> dict[str, Any]:
-    """``PUT /INDEX`` body. One shard by default: BM25 statistics are per shard, and one
-    shard holds a team library of millions of articles."""
+def index_body(shards: int = 1, replicas: int | None = None) -> dict[str, Any]:
+    """``PUT /INDEX`` body. One shard by default: one shard holds a team library of
+    millions of articles, and its statistics are the whole index's. With several (a
+    cluster spreading the load) each shard scores by its own statistics unless the
+    search asks for the index's (team_searcher: ``dfs_query_then_fetch``). Replicas:
+    one wherever a second node can hold it (``auto_expand_replicas``), or as given."""
     keyword = {"type": "keyword"}
     properties: dict[str, Any] = {
         "id": keyword,
@@ -56,8 +59,9 @@ def index_body(shards: int = 1) -> dict[str, Any]:
         properties[name] = keyword
     return {
         "settings": {
-            "number_of_shards": shards,
-            "auto_expand_replicas": "0-1",
+            "number_of_shards": max(1, shards),
+            **({"auto_expand_replicas": "0-1"} if replicas is None
+               else {"number_of_replicas": max(0, replicas)}),
             "analysis": {
                 "filter": {"cellsight_bigrams": {"type": "cjk_bigram",
                                                  "output_unigrams": True}},
