@@ -16,7 +16,6 @@ quadratic, and it loops over any run of blank lines one at a time).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import logging
 import zlib
@@ -32,6 +31,7 @@ from ..errors import IngestError
 from ..model import ParsedDocument
 from .dates import parse_date
 from .mhtml import read_html_part, split_content_type, with_origin
+from .nesting import member_part
 from .registry import DEFAULT_MAX_BYTES, register
 
 log = logging.getLogger("cellsight.ingest.warc")
@@ -86,7 +86,10 @@ class WarcReader:
                     failures.append(f"{_uri(record)}: {exc.reason}")
                     continue
                 for doc in page:
-                    docs.append(_numbered(doc, parts))
+                    # Stable per captured address (and the page's own part); a second capture
+                    # of the same address takes the next free number.
+                    docs.append(dataclasses.replace(
+                        doc, part=member_part(doc.member or "", doc.part, parts)))
         except _Expanded as exc:
             failures.append(str(exc))
         except (ArchiveLoadFailed, ChunkedDataException, zlib.error, EOFError, OSError,
@@ -158,20 +161,6 @@ def _page(path: Path, record: ArcWarcRecord) -> list[ParsedDocument]:
                             url=uri or doc.url, member=uri or None)
         for doc in read_html_part(path, body, charset)
     ]  # fmt: skip
-
-
-def _numbered(doc: ParsedDocument, taken: set[int]) -> ParsedDocument:
-    # Stable per captured address (and the page's own part, for pages that hold
-    # several); a second capture of the same address takes the next free number.
-    seed = f"{doc.member}#{doc.part}"
-    n = 0
-    while True:
-        digest = hashlib.blake2b(f"{seed}#{n}".encode(), digest_size=6).digest()
-        part = int.from_bytes(digest, "big")
-        if part not in taken:
-            taken.add(part)
-            return dataclasses.replace(doc, part=part)
-        n += 1
 
 
 def _uri(record: ArcWarcRecord) -> str:

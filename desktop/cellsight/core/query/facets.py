@@ -8,6 +8,7 @@ scores every match; here each keyword field becomes two parallel int arrays
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,3 +227,14 @@ def _build(reader: IndexReader, name: str) -> FieldPostings:
     for v in values:
         lower.setdefault(v.lower(), v)
     return FieldPostings(tuple(values), doc, val, lower)
+
+
+def others_selected(base: np.ndarray, masks: dict[str, np.ndarray], name: str,
+                    fold: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """``base`` under every facet's selection but ``name``'s own (so its other values stay
+    choosable), near-duplicates folded by ``fold`` if given."""
+    m = base.copy()
+    for other, om in masks.items():
+        if other != name:
+            m &= om
+    return fold(m) if fold is not None else m

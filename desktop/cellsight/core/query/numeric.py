@@ -22,6 +22,7 @@ from whoosh.reading import IndexReader
 from ..enrich import units
 from ..index import segment_arrays
 from ..model import FacetCount
+from .facets import others_selected
 from .numeric_syntax import NumericClauses, Range, facet_name, is_numeric_field, parse_value
 from .postings import read_ids, unique
 
@@ -165,12 +166,7 @@ class Figures:
         """Each column's buckets over ``base`` and every other facet's selection."""
         out: dict[str, tuple[FacetCount, ...]] = {}
         for name, column in self.table.facet_names().items():
-            m = base.copy()
-            for other, om in masks.items():
-                if other != name:
-                    m &= om
-            if fold is not None:
-                m = fold(m)
+            m = others_selected(base, masks, name, fold)
             counts = self.table.count(column, m)
             if counts:
                 out[name] = counts

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import QueryError
 from ..model import FacetCount
 from .doc_ids import DocIds
-from .facets import FacetTable
+from .facets import FacetTable, others_selected
 from .user_fields import UserIndex
 
 KEEP = 512  # masks per generation before the cache starts again
@@ -59,12 +59,7 @@ class UserMasks:
             return {}
         out: dict[str, tuple[FacetCount, ...]] = {}
         for name, values in (("tag", self.user.tags()), ("starred", ("yes",))):
-            m = base.copy()
-            for other, om in masks.items():
-                if other != name:
-                    m &= om
-            if folding is not None:
-                m = folding(m)
+            m = others_selected(base, masks, name, folding)
             counts = [FacetCount(v, int((m & self.mask(name, v)).sum())) for v in values]
             counts = sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.value))
             if counts:
