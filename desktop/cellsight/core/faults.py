@@ -17,6 +17,8 @@ kill lands inside the work, whatever the machine's pace.
 ``library-member``   a member of a portable library written to its zip (export) or
                      taken out of it (import); see ``workbench.portable``
 ``team-bulk``        a bulk request to a team library's server answered (team.indexer)
+``team-userdata``    user data pulled and merged, or a bulk of it answered and its sync
+                     state not yet written (team.userdata_sync)
 
 ``CELLSIGHT_PROGRESS=FILE`` appends ``POINT COUNT`` for every point reached, so a test
 reads where the run was (and where it died); FILE may be a FIFO the test reads.
@@ -36,7 +38,7 @@ import sys
 from dataclasses import dataclass, field
 
 POINTS = ("file-processed", "segment-file", "index-committed", "batch-committed",
-          "library-member", "team-bulk")
+          "library-member", "team-bulk", "team-userdata")
 _OWNER = "CELLSIGHT_FAULTS_OWNER"
 
 

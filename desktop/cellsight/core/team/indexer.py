@@ -3,8 +3,13 @@ delete what is gone. The local pipeline has read and enriched the files (one rea
 path); this only copies its documents.
 
 Incremental by content: each team document carries its store row's checksum
-(``content_hash``). A sync lists the server's (id, hash) pairs, sends the documents whose
-hash differs or which the server lacks, and deletes the ids the store no longer holds.
+(``content_hash``) and its writer (``origin``, team/writer.py). A sync lists the server's
+(id, hash, origin), sends the documents whose hash differs or which the server lacks, and
+deletes the ids the store no longer holds *that this writer sent*: another member's
+documents are never deleted by this machine's sync (two writers indexing different
+folders into one library). A document both writers hold (one shared folder) belongs to
+whoever sent it last; if that writer drops it, the other's next sync sends it again.
+Documents of a version-1 index (no origin) are claimed by the first writer holding them.
 ``_id`` is the document id, so sending a document twice replaces it: a sync killed
 between two bulks leaves every document sent so far, and the next one sends the rest:
 no duplicates and no losses. Fault point ``team-bulk`` (core/faults) follows each bulk.
@@ -19,6 +24,7 @@ those are retried like a busy node's 429s, and what still fails is sent by the n
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -37,7 +43,7 @@ from ..progress import Progress, ProgressSink, null_sink
 from ..serialize import enrichment_to_json, parsed_to_dict
 from ..store import DocumentStore
 from .client import Client, TeamDiskFullError, TeamError, TeamMappingError, is_flood_stage
-from .mapping import foreign_reason, index_body
+from .mapping import UPGRADABLE, foreign_reason, index_body, mapping_version, upgrade_body
 from .terms import term_stream
 
 log = logging.getLogger("cellsight.team")
@@ -61,23 +67,29 @@ class SyncReport:
     indexed: int = 0
     deleted: int = 0
     unchanged: int = 0
+    others: int = 0  # team documents other writers sent, left alone
     bulks: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc id, reason)
     seconds: float = 0.0
     bytes_sent: int = 0
 
 
-def to_source(doc: Document, seq: int, content_hash: str) -> dict[str, Any]:
-    """The team document for ``doc``: the embedded index's fields, as terms and values."""
+def to_source(doc: Document, seq: int, content_hash: str, *, origin: str = "",
+              member: str = "", at: str = "") -> dict[str, Any]:
+    """The team document for ``doc``: the embedded index's fields, as terms and values,
+    and who sent it (``origin`` the writer, ``member`` the person, ``at`` when)."""
     p = doc.parsed
     lang = doc.language if doc.language in SNOWBALL else ""
     src: dict[str, Any] = {
-        "id": doc.id, "seq": seq, "content_hash": content_hash,
+        "id": doc.id, "seq": seq, "content_hash": content_hash, "origin": origin,
+        "indexed_by": member,
         "title_terms": term_stream(p.title), "body_terms": term_stream(p.text, lang),
         "author": p.author or "",
         "daynum": p.date.toordinal() if p.date else 0,
         "stored": {"parsed": parsed_to_dict(p), "enrichment": enrichment_to_json(doc)},
     }
+    if at:
+        src["indexed_at"] = at
     if p.date:
         src["date"] = p.date.isoformat()
     for name, vals in keyword_values(doc).items():
@@ -99,11 +111,16 @@ def _env_int(name: str) -> int | None:
 
 
 class TeamIndexer:
-    def __init__(self, client: Client, *, shards: int | None = None,
-                 replicas: int | None = None, in_flight: int | None = None) -> None:
-        """``shards``/``replicas`` apply when this creates the index (an existing one
+    def __init__(self, client: Client, *, writer: str = "", member: str = "",
+                 shards: int | None = None, replicas: int | None = None,
+                 in_flight: int | None = None) -> None:
+        """``writer``: this cache's writer id (its documents are the ones its syncs may
+        delete); ``member``: the name each sent document is attributed to.
+        ``shards``/``replicas`` apply when this creates the index (an existing one
         keeps its own); unset, they come from CELLSIGHT_TEAM_SHARDS / _REPLICAS."""
         self.client = client
+        self.writer = writer
+        self.member = member
         self.shards = shards or _env_int(ENV_SHARDS) or 1
         self.replicas = replicas if replicas is not None else _env_int(ENV_REPLICAS)
         # 0: each bulk answered before the next is built (the measurements' baseline).
@@ -126,6 +143,13 @@ class TeamIndexer:
         if why:
             raise TeamMappingError(f"The index {c.url.index!r} on {c.url.base} cannot hold a "
                                    f"Cellsight team library: {why}. Use another index name.")
+        if mapping_version(mapping) in UPGRADABLE:
+            status, answer = c.request("PUT", c.index_path("/_mapping"), upgrade_body())
+            if status != 200:
+                raise TeamMappingError(f"The index {c.url.index!r} on {c.url.base} could not "
+                                       f"be upgraded to this Cellsight's mapping: "
+                                       f"{str(answer)[:200]}")
+            log.info("team index %s upgraded to mapping version 2", c.url.index)
         return False
 
     def check_writable(self) -> None:
@@ -138,14 +162,26 @@ class TeamIndexer:
         if status != 200:
             raise c.error(status, answer, "POST /_bulk")
 
-    def remote_hashes(self) -> dict[str, str]:
-        """Every team document's id and content hash, paged by id (no 10,000 cap)."""
+    def owned_count(self) -> int:
+        """How many team documents this writer sent (0 on a missing index)."""
         c = self.client
-        out: dict[str, str] = {}
+        status, answer = c.request("POST", c.index_path("/_count"),
+                                   {"query": {"term": {"origin": self.writer}}})
+        return int(answer.get("count", 0)) if status == 200 and isinstance(answer, dict) else 0
+
+    def remote_hashes(self) -> dict[str, str]:
+        """Every team document's id and content hash."""
+        return {doc_id: h for doc_id, (h, _origin) in self.remote_rows().items()}
+
+    def remote_rows(self) -> dict[str, tuple[str, str]]:
+        """Every team document's id, content hash and origin, paged by id (no 10,000 cap)."""
+        c = self.client
+        out: dict[str, tuple[str, str]] = {}
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {"size": LIST_PAGE, "_source": False, "track_total_hits": False,
-                                    "sort": [{"id": "asc"}], "docvalue_fields": ["content_hash"]}
+                                    "sort": [{"id": "asc"}],
+                                    "docvalue_fields": ["content_hash", "origin"]}
             if after is not None:
                 body["search_after"] = after
             # Never a partial list (a shard copy lost mid-page): that would resend.
@@ -153,8 +189,9 @@ class TeamIndexer:
                                         params={"allow_partial_search_results": "false"})
             hits = answer["hits"]["hits"]
             for h in hits:
-                got = h.get("fields", {}).get("content_hash") or [""]
-                out[h["_id"]] = got[0]
+                fields = h.get("fields", {})
+                out[h["_id"]] = ((fields.get("content_hash") or [""])[0],
+                                 (fields.get("origin") or [""])[0])
             if len(hits) < LIST_PAGE:
                 return out
             after = hits[-1]["sort"]
@@ -164,11 +201,14 @@ class TeamIndexer:
         t0 = time.perf_counter()
         self.ensure_index()
         local = _local_rows(store)
-        remote = self.remote_hashes()
+        remote = self.remote_rows()
         report = SyncReport()
-        send = [doc_id for doc_id, (_seq, h) in local.items() if remote.get(doc_id) != h]
-        gone = sorted(set(remote) - set(local))
+        send = [doc_id for doc_id, (_seq, h) in local.items() if self._stale(remote.get(doc_id), h)]
+        gone = sorted(doc_id for doc_id, (_h, origin) in remote.items()
+                      if origin == self.writer and doc_id not in local)
         report.unchanged = len(local) - len(send)
+        report.others = sum(1 for doc_id, (_h, origin) in remote.items()
+                            if origin != self.writer and doc_id not in local)
         faults.plan("team-bulk", max(1, (len(send) + BATCH_DOCS - 1) // BATCH_DOCS))
         total = len(send) + len(gone)
 
@@ -200,10 +240,17 @@ class TeamIndexer:
                     bulk.cancel()
         self.client.request("POST", self.client.index_path("/_refresh"))
         report.seconds = time.perf_counter() - t0
-        log.info("team sync: %d indexed, %d deleted, %d unchanged, %d failed in %.1f s",
-                 report.indexed, report.deleted, report.unchanged, len(report.failed),
-                 report.seconds)
+        log.info("team sync: %d indexed, %d deleted, %d unchanged, %d failed, %d other "
+                 "writers' in %.1f s", report.indexed, report.deleted, report.unchanged,
+                 len(report.failed), report.others, report.seconds)
         return report
+
+    def _stale(self, remote: tuple[str, str] | None, local_hash: str) -> bool:
+        """Whether the team copy needs this machine's version: missing, different, or
+        unowned (a version-1 document, claimed by the first writer that has it)."""
+        if remote is None or remote[0] != local_hash:
+            return True
+        return not remote[1] and bool(self.writer)
 
     def _batches(self, store: DocumentStore, local: dict[str, tuple[int, str]],
                  send: list[str], gone: list[str]
@@ -212,6 +259,7 @@ class TeamIndexer:
         ids: list[tuple[str, str]] = []  # (doc id, "index" or "delete") per action
         size = 0
         index = self.client.url.index
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
         def full() -> bool:
             return size >= BATCH_BYTES or len(ids) >= BATCH_DOCS
@@ -219,7 +267,8 @@ class TeamIndexer:
         for doc in store.documents(send):
             seq, h = local[doc.id]
             action = json.dumps({"index": {"_index": index, "_id": doc.id}})
-            source = json.dumps(to_source(doc, seq, h), ensure_ascii=False)
+            source = json.dumps(to_source(doc, seq, h, origin=self.writer, member=self.member,
+                                          at=at), ensure_ascii=False)
             lines += [action, source]
             ids.append((doc.id, "index"))
             size += len(action) + len(source) + 2

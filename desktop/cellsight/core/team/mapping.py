@@ -8,7 +8,13 @@ so rankings agree; lengths come from Lucene's norms, which round long fields a l
 Keyword fields are the embedded facets (index.schema.KEYWORD_FIELDS); figures are
 numbers per column (``figures.capacity_gwh``) for ranges, range facets and sorting.
 What a hit and ``show`` need is kept in ``stored`` (not indexed): the parsed document
-and its enrichment as the local store has them.
+and its enrichment as the local store has them. ``origin`` is the writer (team/writer.py)
+that copied the document, so a sync deletes only its own; ``indexed_by``/``indexed_at``
+say which member sent this version and when, ``retagged_by``/``retagged_at`` which
+member's catalogue edit last re-tagged it (team/retag.py).
+
+Version 2 added those five fields; a version-1 index is upgraded in place (new fields
+can be added to a mapping; its documents are claimed by the next writer that holds them).
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from typing import Any
 
 from ..index.schema import KEYWORD_FIELDS
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
+UPGRADABLE = frozenset({1})  # versions ensure_index brings to MAPPING_VERSION in place
+UPGRADE_FIELDS = ("origin", "indexed_by", "indexed_at", "retagged_by", "retagged_at")
 TITLE_BOOST = 2.5  # index.schema: the title's field_boost
 _BM25 = ("double tf = doc.freq * {fb}; "
          "double idf = Math.log(field.docCount / (term.docFreq + 1.0)) + 1.0; "
@@ -45,6 +53,11 @@ def index_body(shards: int = 1, replicas: int | None = None) -> dict[str, Any]:
         "id": keyword,
         "seq": {"type": "long"},  # the local store's row order: ties rank as embedded
         "content_hash": keyword,
+        "origin": keyword,
+        "indexed_by": keyword,
+        "indexed_at": {"type": "date"},
+        "retagged_by": keyword,
+        "retagged_at": {"type": "date"},
         "title_terms": {"type": "text", "analyzer": "cellsight_terms",
                         "similarity": "cellsight_title"},
         "body_terms": {"type": "text", "analyzer": "cellsight_terms",
@@ -93,14 +106,27 @@ def foreign_reason(mapping: dict[str, Any]) -> str:
     version = meta.get("cellsight_mapping")
     if version is None:
         return "it was not created by Cellsight (no cellsight_mapping in its _meta)"
-    if version != MAPPING_VERSION:
+    if version != MAPPING_VERSION and version not in UPGRADABLE:
         return (f"it has Cellsight mapping version {version}, this Cellsight writes "
                 f"version {MAPPING_VERSION}; reindex into a new index name")
     props = mapping.get("properties") or {}
     want = index_body()["mappings"]["properties"]
+    if version != MAPPING_VERSION:
+        want = {k: v for k, v in want.items() if k not in upgrade_body()["properties"]}
     for name, spec in want.items():
         got = props.get(name)
         if got is None or got.get("type", "object") != spec.get("type", "object"):
             have = got.get("type", "object") if got else "missing"
             return f"its field {name!r} is {have}, not {spec.get('type', 'object')}"
     return ""
+
+
+def upgrade_body() -> dict[str, Any]:
+    """``PUT /INDEX/_mapping`` body bringing a version-1 index to this version."""
+    props = index_body()["mappings"]["properties"]
+    return {"_meta": {"cellsight_mapping": MAPPING_VERSION},
+            "properties": {k: props[k] for k in UPGRADE_FIELDS}}
+
+
+def mapping_version(mapping: dict[str, Any]) -> int | None:
+    return (mapping.get("_meta") or {}).get("cellsight_mapping")
