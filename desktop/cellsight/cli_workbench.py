@@ -76,11 +76,39 @@ def _iso(t: dt.date | dt.datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
 
 
+def _team_sync(lib: Any) -> None:
+    """On a team library: the team's user data in, this member's changes out. A failure
+    (unreachable, a reader) is said; the change stays here and the next sync sends it."""
+    sync = getattr(lib, "sync_user_data", None)
+    if sync is None:
+        return
+    import sys
+
+    from .core.team.client import TeamError
+
+    try:
+        sync()
+    except TeamError as exc:
+        print(f"cellsight: user data not synced with the team library: {exc}", file=sys.stderr)
+
+
+def _by(lib: Any, kind: str, ref: object) -> dict[str, str]:
+    """On a team library, who made this record's synced version: {"by", "by_at"}."""
+    author = getattr(lib, "user_data_author", None)
+    got = author(kind, ref) if author is not None else None
+    return {"by": got.user, "by_at": got.at.isoformat()} if got is not None else {}
+
+
+def _by_text(row: dict[str, Any]) -> str:
+    return f"  — by {row['by']} · {row['by_at'][:10]}" if row.get("by") else ""
+
+
 def cmd_saved(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .cli import EXIT_OK, _emit, _open, _pairs, _result_json
     from .core.model import SearchRequest
 
     with _open(args) as lib:
+        _team_sync(lib)
         wb = lib.workbench
         verb = args.saved_command
         if verb == "add":
@@ -92,13 +120,15 @@ def cmd_saved(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             rows = [{"name": st.saved.name, "query": st.saved.query,
                      "filters": [list(f) for f in st.saved.filters],
                      "excludes": [list(f) for f in st.saved.excludes], "sort": st.saved.sort,
-                     "total": st.total, "new": st.new, "last_seen": _iso(st.saved.last_seen)}
+                     "total": st.total, "new": st.new, "last_seen": _iso(st.saved.last_seen),
+                     **_by(lib, "saved", st.saved.name)}
                     for st in wb.statuses()]  # fmt: skip
             if args.json:
                 _emit({"saved": rows})
             for r in rows if not args.json else ():
                 new = f", {r['new']} new" if r["new"] else ""
-                print(f"{r['name']}: {r['total']} documents{new}  ({r['query'] or '*'})")
+                print(f"{r['name']}: {r['total']} documents{new}  ({r['query'] or '*'})"
+                      f"{_by_text(r)}")
         elif verb == "show":
             res, new = wb.open_saved(args.name, limit=args.limit, mark_seen=not args.keep_new)
             out = _result_json(res)
@@ -116,6 +146,8 @@ def cmd_saved(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             wb.mark_seen(args.name)
         else:
             wb.remove_saved(args.name)
+        if verb in ("add", "remove"):
+            _team_sync(lib)
     return EXIT_OK
 
 
@@ -124,6 +156,7 @@ def cmd_alert(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .core.workbench.records import AlertRule
 
     with _open(args) as lib:
+        _team_sync(lib)
         wb = lib.workbench
         if args.alert_command == "add":
             kind = next(k for k in ("above", "below", "change", "stale")
@@ -145,15 +178,19 @@ def cmd_alert(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                      "triggered": s.triggered, "since": _iso(s.since), "at": _iso(s.at),
                      "value": s.value, "change_pct": None if s.change_pct is None
                      else round(s.change_pct, 2), "message": s.message,
-                     "documents": list(s.documents)} for s in states]  # fmt: skip
+                     "documents": list(s.documents), **_by(lib, "alert", s.rule.name)}
+                    for s in states]  # fmt: skip
             if args.json:
                 _emit({"alerts": rows})
             else:
                 for r in rows:
                     flag = "TRIGGERED" if r["triggered"] else "quiet"
-                    print(f"{r['name']} [{flag}] {r['series']} {r['rule']}: {r['message']}")
+                    print(f"{r['name']} [{flag}] {r['series']} {r['rule']}: {r['message']}"
+                          f"{_by_text(r)}")
         else:
             wb.remove_alert(args.name)
+        if args.alert_command != "list":
+            _team_sync(lib)
     return EXIT_OK
 
 
@@ -162,6 +199,7 @@ def cmd_tag(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     with _open(args) as lib:
         lib.workbench.tag([args.doc_id], *args.tags)
+        _team_sync(lib)
         print(", ".join(lib.workbench.annotations(args.doc_id).tags))
     return EXIT_OK
 
@@ -171,6 +209,7 @@ def cmd_untag(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     with _open(args) as lib:
         lib.workbench.untag([args.doc_id], *args.tags)
+        _team_sync(lib)
     return EXIT_OK
 
 
@@ -179,6 +218,7 @@ def cmd_star(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     with _open(args) as lib:
         lib.workbench.star(args.doc_id, not args.off)
+        _team_sync(lib)
     return EXIT_OK
 
 
@@ -187,6 +227,7 @@ def cmd_note(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     with _open(args) as lib:
         note = lib.workbench.note(args.doc_id, " ".join(args.text))
+        _team_sync(lib)
         print(f"note {note.id} on {note.doc_id}")
     return EXIT_OK
 
@@ -197,6 +238,7 @@ def cmd_whats_new(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     since = (dt.datetime.combine(args.since, dt.time(), dt.UTC)
              if args.since else None)  # fmt: skip
     with _open(args) as lib:
+        _team_sync(lib)
         wn = lib.workbench.whats_new(since)
     data: dict[str, Any] = {
         "since": wn.since.isoformat(),
