@@ -341,6 +341,12 @@ class Library:
         self._enricher = None
         self._catalogue_version += 1
 
+    def forget_catalogue(self) -> None:
+        """The catalogue edits in the user data changed behind this object (a team
+        library's pull): the enricher and name tables are built again when next used."""
+        self._enricher = None
+        self._catalogue_version += 1
+
     def add_user_entity(self, surface: str, etype: str, name: str) -> Entity:
         """Add what the user selected in an article as a new entity; returns it."""
         from .enrich.catalogue import Entity

@@ -7,10 +7,11 @@ the files read, so ``index`` reads only what changed through the one pipeline, a
 whose user data holds this member's tags, stars and notes. ``update`` runs the local
 pipeline and then copies the store's changes to the server (team.indexer).
 
-What needs the server goes through the TeamSearcher; the rest is the cache library's
-for now: prices, market context and news markers (it holds the documents this
-machine indexed), the catalogue, and the workbench (saved searches, alerts, tags,
-notes: team indices for user data are phase 3). ``count`` is answered from memory so
+What needs the server goes through the TeamSearcher; price series go to the team's
+price index (team.prices_sync: every member's, attributed), news markers ask the
+server (team.mentions). The rest is the cache library's for now: the catalogue, and
+the workbench (saved searches, alerts, tags, notes: team indices for user data are
+phase 3). ``count`` is answered from memory so
 the window may ask on its UI thread; it is refreshed off it (open, search, update).
 """
 
@@ -21,12 +22,13 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Document, Failure, HighlightSpan, Hit, IndexReport, SearchRequest, SearchResult
 from ..progress import CancelToken, ProgressSink, null_sink
-from .client import Client, TeamReadOnlyError
+from .client import Client, TeamError, TeamReadOnlyError
 from .indexer import SyncReport, TeamIndexer
 from .url import TeamURL, parse_team_url
 
@@ -34,9 +36,13 @@ if TYPE_CHECKING:
     from ..enrich.catalogue import Catalogue, Entity
     from ..index.whoosh_index import IndexStore
     from ..library import Library
+    from ..model import SeriesSnapshot
     from ..prices_view import MarketContext, NewsMarker, PriceBook
     from ..query.team_searcher import TeamSearcher
     from ..workbench.service import Workbench
+    from .prices_sync import PriceSource, TeamPrices
+    from .retag import RetagReport
+    from .userdata_sync import Attribution, TeamUserData, UserSyncReport
 
 log = logging.getLogger("cellsight.team")
 ENV_CACHE = "CELLSIGHT_TEAM_CACHE"
@@ -67,6 +73,8 @@ def reader_reason(url: TeamURL) -> str:
 class TeamLibrary:
     read_only = False
     read_only_reason = ""
+    last_retag: RetagReport | None = None  # the last apply_catalogue_changes' re-tag
+    last_user_sync: UserSyncReport | None = None  # the last sync_user_data's
 
     def __init__(self, url: TeamURL, *, client: Client | None = None,
                  cache: Path | None = None, check_access: bool = False) -> None:
@@ -78,13 +86,13 @@ class TeamLibrary:
         self.url = url
         self.client = client or Client(url)
         self.client.check_server()  # unreachable, credentials, version: said before anything
-        if check_access:
-            try:
-                TeamIndexer(self.client).check_writable()
-            except TeamReadOnlyError:
-                self.read_only, self.read_only_reason = True, reader_reason(url)
         self.local: Library = Library(cache or cache_folder(url))
         self.folder = self.local.folder
+        if check_access:
+            try:
+                self._indexer().check_writable()
+            except TeamReadOnlyError:
+                self.read_only, self.read_only_reason = True, reader_reason(url)
         self.searcher: TeamSearcher = TeamSearcher(
             self.client, self.local._alias_lookup, self.local._name_lookup,
             self.local.workbench)
@@ -92,6 +100,8 @@ class TeamLibrary:
         self.last_sync: SyncReport | None = None
         self._count = self.searcher.count() if check_access else -1
         self._closed = False
+        if check_access:  # the window's open, off its UI thread: others' user data now
+            self._sync_user_data_quietly()
 
     @property
     def address(self) -> str:
@@ -132,7 +142,7 @@ class TeamLibrary:
         """Read and enrich locally (the one pipeline), then bring the team index in line
         with the local store. A run killed in either half is finished by the next."""
         self.refuse_writing()
-        indexer = TeamIndexer(self.client)
+        indexer = self._indexer()
         # A foreign index or a member who may only search: said before reading a file.
         indexer.ensure_index()
         indexer.check_writable()
@@ -140,21 +150,30 @@ class TeamLibrary:
                                    lock_timeout=lock_timeout)
         if report.cancelled:
             return report
-        if not self.local.sources():
-            # This machine indexes nothing (a window's catch-up pass, a second member):
-            # a sync of its empty store would delete every team document.
+        report = replace(report, failed=report.failed + self._publish_prices())
+        self._sync_user_data_quietly()
+        if not self.local.sources() and not indexer.owned_count():
+            # This machine indexes nothing and never did (a window's catch-up pass, a
+            # member who only searches): nothing to send or to delete.
             return report
         failed = self._sync(indexer, progress)
         return replace(report, failed=report.failed + failed)
 
     def _sync(self, indexer: TeamIndexer | None = None,
               progress: ProgressSink = null_sink) -> tuple[Failure, ...]:
-        indexer = indexer or TeamIndexer(self.client)
+        indexer = indexer or self._indexer()
         self.last_sync = indexer.sync(self.local.store, progress)
         self.searcher.refresh()
         self._count = self.searcher.count()
         return tuple(Failure(f"team:{doc_id}", reason)
                      for doc_id, reason in self.last_sync.failed)
+
+    def _indexer(self) -> TeamIndexer:
+        """This cache's writer: its syncs delete only the documents it sent."""
+        from .writer import member_name, writer_id
+
+        return TeamIndexer(self.client, writer=writer_id(self.folder),
+                           member=member_name(self.url))
 
     @property
     def index(self) -> IndexStore:
@@ -175,7 +194,22 @@ class TeamLibrary:
         n = self.local.apply_catalogue_changes(progress=progress, cancel=cancel)
         if self.local.sources():
             self._sync(progress=progress)
+        if cancel is None or not cancel.is_set():
+            self.last_retag = self._retag(progress, cancel)
         return n
+
+    def _retag(self, progress: ProgressSink, cancel: CancelToken | None) -> RetagReport:
+        """This member's catalogue edits since the last run, applied to every team
+        document they change, whoever indexed it (team.retag)."""
+        from .retag import retag_pending
+        from .writer import member_name
+
+        report = retag_pending(self.client, self.local.enricher(), self.local.user.changes(),
+                               self.folder, member=member_name(self.url), progress=progress,
+                               cancel=cancel)
+        if report.retagged:
+            self.searcher.refresh()
+        return report
 
     # Catalogue edits are this machine's (the cache's user data); the documents they
     # change reach the team through apply_catalogue_changes.
@@ -193,7 +227,10 @@ class TeamLibrary:
 
     def import_prices(self, path: Path) -> int:
         self.refuse_writing()
-        return self.local.import_prices(path)
+        self.team_prices.check_writable()  # a reader is told before anything is imported
+        n = self.local.import_prices(path)
+        self._publish_prices()  # kept here if this fails: the next publish sends it
+        return n
 
     # -- reading ------------------------------------------------------------------------
     def search(self, request: SearchRequest | str) -> SearchResult:
@@ -252,14 +289,104 @@ class TeamLibrary:
     def workbench(self) -> Workbench:
         return self.local.workbench
 
+    # -- user data: saved searches, alerts, annotations, catalogue edits (userdata_sync) --
+    @cached_property
+    def user_data(self) -> TeamUserData:
+        from .userdata_sync import TeamUserData
+        from .writer import member_name
+
+        return TeamUserData(self.client, self.local.user, member_name(self.url))
+
+    def sync_user_data(self) -> UserSyncReport:
+        """Pull the others' changes, push this member's (requests: off the UI thread).
+        A reader only pulls; local changes it holds raise TeamReadOnlyError with the
+        reader's reason, after the pull. Unreachable: TeamUnreachableError, and what
+        changed here is sent by the next sync. ``catalogue_changed``: re-tag."""
+        from .userdata_sync import UserSyncReport
+
+        report = UserSyncReport()
+        try:
+            self.user_data.sync(push=not self.read_only, report=report)
+        except TeamReadOnlyError:
+            self.read_only, self.read_only_reason = True, reader_reason(self.url)
+        finally:
+            self._user_data_pulled(report)
+        if self.read_only and report.pending:
+            raise TeamReadOnlyError(self.read_only_reason)
+        return report
+
+    def _user_data_pulled(self, report: UserSyncReport) -> None:
+        self.last_user_sync = report
+        if report.catalogue_changed:
+            self.local.forget_catalogue()
+        if report.pulled:
+            # The workbench's caches (tag facet, masks) follow its store's version; the
+            # pull wrote through the same connection, which data_version does not see.
+            self.local.workbench.store._changed()
+
+    def _sync_user_data_quietly(self) -> UserSyncReport | None:
+        try:
+            return self.sync_user_data()
+        except TeamError as exc:
+            log.warning("team user data not synced: %s", exc)
+            return None
+
+    def user_data_author(self, kind: str, ref: object) -> Attribution | None:
+        """Who made the synced version of a saved search, note, tag …: "by alice · 3 Dec"."""
+        return self.user_data.author(kind, ref)
+
+    # -- prices: every member's series, in the team's price index (team.prices_sync) --
+    @cached_property
+    def team_prices(self) -> TeamPrices:
+        from .prices_sync import TeamPrices
+        from .writer import member_name, writer_id
+
+        return TeamPrices(self.client, self.folder, writer_id(self.folder),
+                          member_name(self.url))
+
+    def _local_snapshots(self) -> list[tuple[str, SeriesSnapshot]]:
+        return self.local.store.series_snapshots() + self.local.user.imported_series()
+
+    def _publish_prices(self) -> tuple[Failure, ...]:
+        """Send this machine's snapshots that changed, delete its own that are gone."""
+        report = self.team_prices.publish(self._local_snapshots())
+        return tuple(Failure(f"team-prices:{sid}", why) for sid, why in report.failed)
+
     def prices(self) -> PriceBook:
-        return self.local.prices()
+        """The book of every member's snapshots (a request or two: off the UI thread)."""
+        from ..prices.book_cache import cache_key
+
+        local = self.local
+        key = cache_key(local.store.conn, local.user.conn, local.index.generation())
+        return self.team_prices.book(key, self._local_snapshots, self.catalogue)
+
+    def price_sources(self) -> dict[str, tuple[PriceSource, ...]]:
+        """Per series id, which member sent which snapshot, and when."""
+        return self.team_prices.sources()
 
     def market_context(self, doc: Document) -> tuple[MarketContext, ...]:
-        return self.local.market_context(doc)
+        return self.prices().market_context(doc)
 
     def news_markers(self, series_ids: list[str], doc_ids: list[str]) -> list[NewsMarker]:
-        return self.local.news_markers(series_ids, doc_ids)
+        """As Library.news_markers, with the mentions asked of the team index."""
+        from ..prices_view import NewsMarker
+        from .mentions import server_mentions
+
+        book = self.prices()
+        entity_pair = self.local._entity_facet_pairs()
+        linked = {sid: {entity_pair[e]: e for e in view.entity_ids if e in entity_pair}
+                  for sid in series_ids if (view := book.get(sid)) is not None}  # fmt: skip
+        wanted = {pair for pairs in linked.values() for pair in pairs}
+        found = server_mentions(self.client, doc_ids, wanted) if wanted else []
+        names = self.local._entity_names()
+        out: list[NewsMarker] = []
+        for sid, pairs in linked.items():
+            for m in found:
+                have = set(m.pairs)
+                hit = tuple(dict.fromkeys(names[e] for p, e in pairs.items() if p in have))
+                if hit and m.date is not None:
+                    out.append(NewsMarker(m.doc_id, m.date, m.title, sid, hit))
+        return out
 
 
 class _ServerDocuments:
