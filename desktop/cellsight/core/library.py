@@ -443,6 +443,9 @@ class Library:
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)
 
+    def has_document(self, doc_id: str) -> bool:
+        return self.store.hit_row(doc_id) is not None
+
     def highlights(self, doc: Document, query: str) -> list[HighlightSpan]:
         """Query-term spans over ``doc.full_text``."""
         return highlight_spans(doc.full_text, self.searcher.terms_for(query),

@@ -39,6 +39,7 @@ class AlertsController(QObject):
     states_changed = Signal(list)  # list[AlertState], each time the rules are evaluated
     rule_added = Signal(str)  # name
     rule_failed = Signal(str)  # why a rule could not be added or removed
+    edited = Signal()  # a rule was added or removed here
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -144,6 +145,7 @@ class AlertsController(QObject):
     def _written(self, name: str) -> None:
         if name:
             self.rule_added.emit(name)
+        self.edited.emit()
         self.refresh()
 
     def _write_failed(self, exc: BaseException) -> None:

@@ -110,8 +110,15 @@ class AnnotationsController(QObject):
             # A read-only library made before the workbench existed has no such tables.
             log.info("no annotations for %s: %s", doc_id, exc)
             ann = Annotations(doc_id)
-        self.panel.show_annotations(ann)
+        self.panel.show_annotations(ann, self._note_authors(ann))
         self.reader.set_quotes(doc_id, [(q.start, q.end) for q in ann.quotes])
+
+    def _note_authors(self, ann: Annotations) -> dict[int, str]:
+        """On a team library, who wrote each synced note: "alice · 3 Dec 2026 14:05"."""
+        author = getattr(self.library, "user_data_author", None)
+        if author is None:
+            return {}
+        return {n.id: by.text() for n in ann.notes if (by := author("note", n.id)) is not None}
 
     def current_id(self) -> str | None:
         doc = self.reader.document()
@@ -143,6 +150,14 @@ class AnnotationsController(QObject):
             self.window.statusBar().showMessage("Quote saved.", 4000)
 
     # -- after a change -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """After the team's changes were pulled: the panel, the tags offered, the stars
+        and the facets follow; ``changed`` is not emitted (nothing was changed here)."""
+        self._reload()
+        self._refresh_tags()
+        self._refresh_stars()
+        self._refresh_search()
+
     def _reload(self) -> None:
         doc_id = self.current_id()
         if doc_id is not None:

@@ -48,6 +48,7 @@ from .search_controller import SearchController
 from .startup import StartupSequence
 from .tasks import TaskRunner
 from .team_status import TeamStatus
+from .team_sync import TeamSync
 from .theme import apply_theme
 from .widgets.facet_panel import FacetPanel
 from .widgets.filter_bar import FilterBar
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.alerts.set_library(library)
         self.entities.set_library(library)
         self.team_status.set_library(library)
+        self.team_sync.set_library(library)
         if self.team_status.address is not None:
             self.setWindowTitle(f"{APP_NAME} — {self.team_status.address}")
         if library.read_only:
@@ -203,6 +205,7 @@ class MainWindow(QMainWindow):
         # A team library's server lost: its own notice, so the banner above keeps its own.
         self.team_status = TeamStatus(self)
         lay.addWidget(self.team_status.banner)
+        self.team_sync = TeamSync(self)  # the others' notes, saved searches … while open
         lay.addWidget(self.filter_bar)
         lay.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
@@ -449,6 +452,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.team_status.stop()
+        self.team_sync.stop()
         if self.indexing is not None:
             self.indexing.cancel()
         self.tasks.shutdown()

@@ -51,6 +51,7 @@ class SavedController(QObject):
     arrivals_shown = Signal(object, object)  # list[Arrived], (title, text) of the notice or None
     whats_new_shown = Signal(object)  # WhatsNew, as the dialog now shows it
     saved = Signal(str)  # the current search was saved under this name
+    edited = Signal()  # a saved search was saved, renamed or deleted here
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -116,7 +117,7 @@ class SavedController(QObject):
 
     def _show_statuses(self, statuses: list[SavedStatus], *, why: str = "") -> None:
         """``why``: for the log, which says what the badges showed and when."""
-        self.model.set_statuses(statuses)
+        self.model.set_statuses(statuses, self._authors(statuses))
         cur = self.current
         self.list.select(cur.name if cur else None)
         if cur is not None and (st := self.model.find(cur.name)) is not None and st.new_ids:
@@ -126,6 +127,17 @@ class SavedController(QObject):
         log.info("saved searches%s: %s", why, "; ".join(
             f"{st.saved.name}: {count_text(st.total, st.new)}" for st in statuses) or "none")
         self.refreshed.emit(statuses)
+
+    def _authors(self, statuses: list[SavedStatus]) -> dict[str, str]:
+        author = getattr(self.library, "user_data_author", None)
+        if author is None:
+            return {}
+        return {st.saved.name: by.text() for st in statuses
+                if (by := author("saved", st.saved.name)) is not None}
+
+    def _show_edited(self, statuses: list[SavedStatus]) -> None:
+        self._show_statuses(statuses)
+        self.edited.emit()
 
     def _show_arrivals(self, result: tuple[list[Any], list[SavedStatus]]) -> None:
         arrived, statuses = result
@@ -220,6 +232,7 @@ class SavedController(QObject):
         total = count_text(st.total, 0) if st else "saved"
         self.messages.info(f"Saved search “{saved.name}”: {total}.")
         self.saved.emit(saved.name)
+        self.edited.emit()
 
     def rename(self, old: str, new: str) -> TaskHandle | None:
         """Renamed in one change, keeping when it was seen and the alerts that name it."""
@@ -236,7 +249,7 @@ class SavedController(QObject):
 
         if self.current is not None and self.current.name == old:
             self.current = replace(self.current, name=new)
-        return self._run("rename saved search", work, self._show_statuses)
+        return self._run("rename saved search", work, self._show_edited)
 
     def delete(self, name: str) -> TaskHandle | None:
         if self._writable() is None:
@@ -249,7 +262,7 @@ class SavedController(QObject):
             wb.remove_saved(name)
             return self._statuses(wb)
 
-        return self._run("delete saved search", work, self._show_statuses)
+        return self._run("delete saved search", work, self._show_edited)
 
     def mark_seen(self, name: str) -> TaskHandle | None:
         if self._writable() is None:

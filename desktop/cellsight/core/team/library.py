@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cellsight.team")
 ENV_CACHE = "CELLSIGHT_TEAM_CACHE"
+SEEN_IDS = 256  # documents opened lately, known to exist without asking the server
 
 
 def cache_folder(url: TeamURL) -> Path:
@@ -97,6 +100,10 @@ class TeamLibrary:
             self.client, self.local._alias_lookup, self.local._name_lookup,
             self.local.workbench)
         self.store = _ServerDocuments(self)
+        self._seen: OrderedDict[str, None] = OrderedDict()  # ids ``document`` found
+        self._seen_lock = threading.Lock()
+        # The cache's workbench keeps the user data; documents and writing are ours.
+        self.local.workbench.owner = self
         self.last_sync: SyncReport | None = None
         self._count = self.searcher.count() if check_access else -1
         self._closed = False
@@ -196,6 +203,7 @@ class TeamLibrary:
             self._sync(progress=progress)
         if cancel is None or not cancel.is_set():
             self.last_retag = self._retag(progress, cancel)
+            self._sync_user_data_quietly()  # the edit itself, for the others' catalogues
         return n
 
     def _retag(self, progress: ProgressSink, cancel: CancelToken | None) -> RetagReport:
@@ -253,7 +261,22 @@ class TeamLibrary:
                                    collapse=False, offset=0))
 
     def document(self, doc_id: str) -> Document | None:
-        return self.searcher.document(doc_id)
+        doc = self.searcher.document(doc_id)
+        if doc is not None:
+            with self._seen_lock:
+                self._seen[doc_id] = None
+                while len(self._seen) > SEEN_IDS:
+                    self._seen.popitem(last=False)
+        return doc
+
+    def has_document(self, doc_id: str) -> bool:
+        """Whether the team index holds ``doc_id``. The window tags and annotates the
+        document it shows (opened through ``document``) on its UI thread: those ids are
+        answered from memory, so a star or a note never waits on the network."""
+        with self._seen_lock:
+            if doc_id in self._seen:
+                return True
+        return self.local.has_document(doc_id) or self.document(doc_id) is not None
 
     def highlights(self, doc: Document, query: str) -> list[HighlightSpan]:
         from ..query.highlight import highlight_spans

@@ -54,6 +54,11 @@ class Attribution:
     user: str
     at: dt.datetime
 
+    def text(self) -> str:
+        """"alice · 3 Dec 2026 14:05", in this machine's time zone."""
+        at = self.at.astimezone()
+        return f"{self.user} · {at.day} {at:%b %Y %H:%M}"
+
 
 @dataclass
 class UserSyncReport:

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import QueryError
 from ..model import SearchRequest, SearchResult
@@ -70,6 +70,9 @@ class WhatsNew:
 class Workbench:
     def __init__(self, library: Library) -> None:
         self.library = library
+        # Who knows the documents and whether writing is allowed: the library, or the
+        # team library whose cache this is (the server holds documents the cache lacks).
+        self.owner: Any = library
         self.store = WorkbenchStore(library.user)
         self._known: set[str] | None = None  # arrival ids, loaded on the first update
         self._pending: list[Arrived] = []
@@ -292,8 +295,8 @@ class Workbench:
 
     # -- tags, stars, notes, quotes -------------------------------------------------------
     def _doc(self, doc_id: str) -> str:
-        self.library.refuse_writing()
-        if self.library.store.hit_row(doc_id) is None:
+        self.owner.refuse_writing()
+        if not self.owner.has_document(doc_id):
             raise QueryError(f"no document with id {doc_id}")
         return doc_id
 
@@ -317,8 +320,9 @@ class Workbench:
     def quote(self, doc_id: str, start: int, end: int) -> Quote:
         """Save ``full_text[start:end]``; surrounding whitespace is trimmed from the
         offsets too, so the quote's text and its place agree."""
-        doc = self.library.document(self._doc(doc_id))
-        assert doc is not None
+        doc = self.owner.document(self._doc(doc_id))
+        if doc is None:
+            raise QueryError(f"no document with id {doc_id}")
         full = doc.full_text
         if not 0 <= start < end <= len(full):
             raise ValueError(f"the quote {start}–{end} is outside the document (0–{len(full)})")

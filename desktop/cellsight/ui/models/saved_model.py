@@ -8,7 +8,7 @@ selection and scroll position while badges update after every index pass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +53,13 @@ class SavedModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[SavedStatus] = []
+        self._authors: Mapping[str, str] = {}  # name → "alice · 3 Dec 2026 14:05" (team)
 
-    def set_statuses(self, statuses: Sequence[SavedStatus]) -> None:
+    def set_statuses(self, statuses: Sequence[SavedStatus],
+                     authors: Mapping[str, str] | None = None) -> None:
+        """``authors``: on a team library, who saved each search and when."""
         rows = list(statuses)
+        self._authors = authors or {}
         if [r.saved.name for r in rows] == [r.saved.name for r in self._rows]:
             self._rows = rows
             if rows:
@@ -105,8 +109,9 @@ class SavedModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             seen = st.saved.last_seen
             when = seen.astimezone().strftime("%Y-%m-%d %H:%M") if seen else "never"
+            by = self._authors.get(st.saved.name)
             return (f"{st.saved.name}: {count_text(st.total, st.new)}\n{describe(st.saved)}\n"
-                    f"Last opened: {when}")
+                    + (f"Saved by {by}\n" if by else "") + f"Last opened: {when}")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{st.saved.name}, {count_text(st.total, st.new)}"
         if role == SavedRole:

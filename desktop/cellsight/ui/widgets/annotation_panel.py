@@ -8,6 +8,8 @@ disabled and the reason as its tooltip.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QPoint, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,8 +122,9 @@ class AnnotationPanel(QWidget):
         return label
 
     # -- feeding -------------------------------------------------------------------------
-    def show_annotations(self, ann: Annotations) -> None:
-        """Show ``ann`` (the open document's); keeps a half-written note if it is the same."""
+    def show_annotations(self, ann: Annotations, authors: Mapping[int, str] | None = None) -> None:
+        """Show ``ann`` (the open document's); keeps a half-written note if it is the same.
+        ``authors``: note id → who wrote it and when (a team library's notes)."""
         if self._ann is None or self._ann.doc_id != ann.doc_id:
             self._stop_editing(clear=True)
         self._ann = ann
@@ -131,13 +134,14 @@ class AnnotationPanel(QWidget):
         self._show_star()
         self._show_tags(ann.tags)
         self.notes.clear()
+        authors = authors or {}
         for note in ann.notes:
-            self.notes.addItem(self._note_item(note))
+            self.notes.addItem(self._note_item(note, authors.get(note.id)))
         self.quotes.clear()
         for quote in ann.quotes:
             self.quotes.addItem(self._quote_item(quote))
-        self.notes_heading.setText(f"Your notes ({len(ann.notes)})" if ann.notes else
-                                   "Your notes")
+        heading = "Notes" if authors else "Your notes"  # a team's notes are not all yours
+        self.notes_heading.setText(f"{heading} ({len(ann.notes)})" if ann.notes else heading)
         self.quotes_heading.setText(f"Quotes ({len(ann.quotes)})" if ann.quotes else "Quotes")
         self.setVisible(True)
         self.strip.setVisible(True)
@@ -213,10 +217,11 @@ class AnnotationPanel(QWidget):
             self.tag_added.emit(tag)
 
     # -- notes ---------------------------------------------------------------------------
-    def _note_item(self, note: Note) -> QListWidgetItem:
-        item = QListWidgetItem(f"{note.text}\n— {local_time(note.at)}")
+    def _note_item(self, note: Note, author: str | None = None) -> QListWidgetItem:
+        item = QListWidgetItem(f"{note.text}\n— {author or local_time(note.at)}")
         item.setData(_ID, note.id)
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Note: {note.text}")
+        by = f", by {author}" if author else ""
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Note: {note.text}{by}")
         return item
 
     def _commit_note(self) -> None:
