@@ -108,6 +108,15 @@ def is_flood_stage(answer: Any) -> bool:
         "flood" in reason or "read_only_allow_delete" in reason or "read-only" in reason)
 
 
+
+def bulk_item(item: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], int, bool]:
+    """One item of a ``_bulk`` answer: (op, result, status, done); a delete of what is
+    already gone is done too."""
+    op, result = next(iter(item.items()))
+    status = int(result.get("status", 500))
+    return op, result, status, status < 300 or (op == "delete" and status == 404)
+
+
 class Client:
     """One server, one index name; ``request`` returns (status, decoded JSON)."""
 

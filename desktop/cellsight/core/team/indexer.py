@@ -42,7 +42,14 @@ from ..model import Document
 from ..progress import Progress, ProgressSink, null_sink
 from ..serialize import enrichment_to_json, parsed_to_dict
 from ..store import DocumentStore
-from .client import Client, TeamDiskFullError, TeamError, TeamMappingError, is_flood_stage
+from .client import (
+    Client,
+    TeamDiskFullError,
+    TeamError,
+    TeamMappingError,
+    bulk_item,
+    is_flood_stage,
+)
 from .mapping import UPGRADABLE, foreign_reason, index_body, mapping_version, upgrade_body
 from .terms import term_stream
 
@@ -297,9 +304,8 @@ class TeamIndexer:
             answer = self._post_bulk(payload)
             retry: list[int] = []
             for n, item in zip(pending, answer["items"], strict=True):
-                op, result = next(iter(item.items()))
-                status = result.get("status", 500)
-                if status < 300 or (op == "delete" and status == 404):
+                op, result, status, done = bulk_item(item)
+                if done:
                     if op == "delete":
                         report.deleted += 1
                     else:

@@ -33,7 +33,8 @@ from urllib.parse import quote
 from ..atomic_file import atomic_write
 from ..model import SeriesSnapshot
 from ..serialize import series_from_dict, series_to_dict
-from .client import Client, TeamError, TeamMappingError
+from .client import Client, TeamError, TeamMappingError, bulk_item
+from .side_index import side_foreign_reason, side_index_body
 
 if TYPE_CHECKING:
     from ..enrich.catalogue import Catalogue
@@ -53,34 +54,21 @@ Snapshots = list[tuple[str, SeriesSnapshot]]  # (origin, snapshot) as Library.pr
 Stamp = tuple[int, str | None]  # (documents, newest at)
 
 
+_KEYWORD = {"type": "keyword"}
+PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,  # _id again: a sort key for paging (sorting on _id is not)
+    "series_id": _KEYWORD, "origin": _KEYWORD, "writer": _KEYWORD, "user": _KEYWORD,
+    "at": {"type": "date"}, "content_hash": _KEYWORD,
+    "snapshot": {"type": "object", "enabled": False},
+}
+
+
 def index_body() -> dict[str, Any]:
-    keyword = {"type": "keyword"}
-    return {
-        "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-        "mappings": {
-            "dynamic": "strict",
-            "_meta": {META_KEY: VERSION},
-            "properties": {
-                "id": keyword,  # _id again: a sort key for paging (sorting on _id is not)
-                "series_id": keyword, "origin": keyword, "writer": keyword, "user": keyword,
-                "at": {"type": "date"}, "content_hash": keyword,
-                "snapshot": {"type": "object", "enabled": False},
-            },
-        },
-    }
+    return side_index_body(META_KEY, VERSION, PROPERTIES)
 
 
 def foreign_reason(mapping: dict[str, Any]) -> str:
-    version = (mapping.get("_meta") or {}).get(META_KEY)
-    if version is None:
-        return f"it was not created by Cellsight (no {META_KEY} in its _meta)"
-    if version != VERSION:
-        return f"it holds Cellsight price series version {version}, this Cellsight {VERSION}"
-    props = mapping.get("properties") or {}
-    for name, spec in index_body()["mappings"]["properties"].items():
-        if (props.get(name) or {}).get("type", "object") != spec.get("type", "object"):
-            return f"its field {name!r} is not a {spec.get('type', 'object')}"
-    return ""
+    return side_foreign_reason(mapping, META_KEY, VERSION, PROPERTIES, "price series")
 
 
 def snapshot_id(writer: str, origin: str, series_id: str) -> str:
@@ -208,9 +196,8 @@ class TeamPrices:
                                 f"{str(answer)[:200]}")
             retry = []
             for (sid, doc), item in zip(pending, answer["items"], strict=True):
-                op, result = next(iter(item.items()))
-                status = result.get("status", 500)
-                if status < 300 or (op == "delete" and status == 404):
+                op, result, status, done = bulk_item(item)
+                if done:
                     if op == "delete":
                         report.deleted += 1
                     else:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .client import Client, TeamMappingError
+from .side_index import side_foreign_reason, side_index_body
 from .userdata_records import KINDS, record_hash
 
 SUFFIX = "-userdata"
@@ -27,33 +28,20 @@ def _path(index: str, suffix: str = "") -> str:
     return "/" + quote(index, safe="") + suffix
 
 
+_KEYWORD = {"type": "keyword"}
+PROPERTIES: dict[str, Any] = {
+    "rid": _KEYWORD, "kind": _KEYWORD, "key": {"type": "keyword", "ignore_above": 8191},
+    "user": _KEYWORD, "at": {"type": "date"}, "deleted": {"type": "boolean"},
+    "payload": {"type": "object", "enabled": False},
+}
+
+
 def index_body() -> dict[str, Any]:
-    keyword = {"type": "keyword"}
-    return {
-        "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-        "mappings": {
-            "dynamic": "strict",
-            "_meta": {META_KEY: VERSION},
-            "properties": {
-                "rid": keyword, "kind": keyword, "key": {"type": "keyword", "ignore_above": 8191},
-                "user": keyword, "at": {"type": "date"}, "deleted": {"type": "boolean"},
-                "payload": {"type": "object", "enabled": False},
-            },
-        },
-    }
+    return side_index_body(META_KEY, VERSION, PROPERTIES)
 
 
 def foreign_reason(mapping: dict[str, Any]) -> str:
-    version = (mapping.get("_meta") or {}).get(META_KEY)
-    if version is None:
-        return f"it was not created by Cellsight (no {META_KEY} in its _meta)"
-    if version != VERSION:
-        return f"it holds Cellsight user data version {version}, this Cellsight {VERSION}"
-    props = mapping.get("properties") or {}
-    for name, spec in index_body()["mappings"]["properties"].items():
-        if (props.get(name) or {}).get("type", "object") != spec.get("type", "object"):
-            return f"its field {name!r} is not a {spec.get('type', 'object')}"
-    return ""
+    return side_foreign_reason(mapping, META_KEY, VERSION, PROPERTIES, "user data")
 
 
 @dataclass(frozen=True)
