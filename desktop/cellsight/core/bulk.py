@@ -193,11 +193,12 @@ class BulkBuild:
             os.replace(src, dst)
         writer = self.index.writer()
         try:
+            found = self.index.deleting_searcher(writer)
             for doc_id in res.deletes:
-                writer.delete_by_term("id", doc_id)
+                writer.delete_by_term("id", doc_id, searcher=found)
             for doc_id in res.added_ids:
                 if doc_id in self._indexed:  # re-added: the old version goes
-                    writer.delete_by_term("id", doc_id)
+                    writer.delete_by_term("id", doc_id, searcher=found)
             commit_with_segments(writer, [res.segment] if res.segment is not None else [])
         except BaseException:
             writer.cancel()

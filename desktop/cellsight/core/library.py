@@ -34,6 +34,7 @@ from .userdata import UserData
 
 if TYPE_CHECKING:
     # Enrichment and prices load only when used: a CLI search needs neither (issue 17).
+    from .dedup.tracker import DupTracker
     from .enrich.catalogue import Catalogue, Entity
     from .enrich.enricher import Enricher
     from .enrich.topics import TopicClassifier
@@ -86,6 +87,7 @@ class Library:
             raise LibraryError(_cannot_read(self.folder, exc) if ro
                                else _cannot_open(self.folder, exc)) from exc
         self._searcher: Searcher | None = None
+        self._dups: DupTracker | None = None  # the indexing runs' near-duplicate state
         self._workbench: Workbench | None = None
         self._enricher: Enricher | None = None
         self._price_book: tuple[tuple[int, int], PriceBook] | None = None
@@ -236,8 +238,12 @@ class Library:
         from .pipeline import Indexer
 
         recipe = partial(Enricher.default, self.user.changes())
+        if self._dups is None:
+            from .dedup.tracker import DupTracker
+
+            self._dups = DupTracker()
         return Indexer(self.store, self.index, self.enricher, max_bytes=self.max_bytes,
-                       worker_enricher=recipe)
+                       worker_enricher=recipe, dups=self._dups)
 
     # -- writing -----------------------------------------------------------------------
     def update(

@@ -56,16 +56,18 @@ class Indexer:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         worker_enricher: Callable[[], Enricher] | None = None,
+        dups: DupTracker | None = None,
     ) -> None:
         """``worker_enricher`` is a picklable recipe for the enricher; given, large runs
-        are indexed by worker processes (see bulk.py)."""
+        are indexed by worker processes (see bulk.py). ``dups``: the library's
+        near-duplicate tracker, kept from run to run (else one for this run)."""
         self.store = store
         self.worker_enricher = worker_enricher
         self.index = index
         self._enricher_factory = enricher_factory
         self.max_bytes = max_bytes
         self._bad_names: set[str] = set()
-        self.dups = DupTracker()  # near-duplicate clusters, updated with each batch
+        self.dups = dups if dups is not None else DupTracker()
 
     def run(
         self,
@@ -183,10 +185,13 @@ class Indexer:
         dropped_ids = [i for p in batch.dropped_paths for i in self.store.doc_ids_for_path(p)]
         writer = self.index.writer()
         try:
+            found = self.index.deleting_searcher(writer)
             for doc_id in (*batch.deletes, *dropped_ids):
-                writer.delete_by_term("id", doc_id)
+                writer.delete_by_term("id", doc_id, searcher=found)
             for doc in batch.adds:
-                writer.update_document(**to_fields(doc))
+                fields = to_fields(doc)  # update_document, without a reader per document
+                writer.delete_by_term("id", fields["id"], searcher=found)
+                writer.add_document(**fields)
             writer.commit(mergetype=merge_small)
         except BaseException:
             writer.cancel()
@@ -266,7 +271,6 @@ class Indexer:
 
     def _recluster(self, progress: ProgressSink) -> None:
         """A rebuild recomputes every near-duplicate cluster from the stored texts."""
-        self.dups = DupTracker()
         self.dups.backfill(self.store.conn, progress=progress, force=True)
 
 

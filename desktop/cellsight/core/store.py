@@ -30,6 +30,7 @@ from .store_checks import SQL_CRC, Damage, RowChecks, row_crc
 
 log = logging.getLogger("cellsight.store")
 
+WRITTEN_LOG = 50_000  # ids kept for take_written; past it the arrivals diff every id
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -123,6 +124,10 @@ class DocumentStore(RowChecks):
         self._lock = threading.Lock()
         self.repairs: list[Damage] = []  # see store_checks.RowChecks
         self._unread: set[str] = set()
+        # Ids of document rows written here, committed and pending (per thread): new
+        # arrivals are looked for among them, not among every stored id (see
+        # take_written). None once too many piled up: then the caller diffs all.
+        self._written: set[str] | None = set()
         if not read_only:
             self.conn.executescript(SCHEMA)
             store_checks.migrate(self.conn)
@@ -152,10 +157,34 @@ class DocumentStore(RowChecks):
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
+        self._log_written(self._pending_written())
 
     def rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        self._pending_written().clear()
+
+    def _pending_written(self) -> set[str]:
+        pending: set[str] | None = getattr(self._local, "written", None)
+        if pending is None:
+            pending = self._local.written = set()
+        return pending
+
+    def _log_written(self, ids: set[str]) -> None:
+        with self._lock:
+            if self._written is not None:
+                self._written |= ids
+                if len(self._written) > WRITTEN_LOG:
+                    self._written = None
+        ids.clear()
+
+    def take_written(self) -> set[str] | None:
+        """The ids of document rows committed through this store since the last call
+        (None: too many to list, or unknown). Rows other connections wrote are not in
+        it: the caller checks ``PRAGMA data_version`` for those."""
+        with self._lock:
+            got, self._written = self._written, set()
+        return got
 
     # -- meta ---------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -259,9 +288,15 @@ class DocumentStore(RowChecks):
 
     def put_rows(self, rows: Iterable[DocumentRow]) -> None:
         """Documents already serialised (by a bulk-build worker process)."""
+        rows = list(rows)
         self.conn.executemany(
             "INSERT OR REPLACE INTO documents (id, path, part, parsed, enrichment, crc) "
             "VALUES (?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+        ids = {r[0] for r in rows}
+        if self.conn.in_transaction:
+            self._pending_written().update(ids)
+        else:
+            self._log_written(ids)
 
     def record_batch(
         self,
@@ -358,6 +393,16 @@ class DocumentStore(RowChecks):
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def present(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` the store holds."""
+        ids = list(ids)
+        out: set[str] = set()
+        for at in range(0, len(ids), 900):
+            part = ids[at : at + 900]
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})", part))
+        return out
 
     def all_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT id FROM documents")}

@@ -17,6 +17,7 @@ from whoosh.writing import SegmentWriter
 from ..errors import LibraryBusyError, LibraryReadOnlyError
 from ..locking import WriteLock
 from . import manifest, whoosh_patches  # noqa: F401 - whoosh_patches applies its fixes
+from .reader_pool import ReaderPool
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("cellsight.index")
@@ -46,6 +47,8 @@ class IndexStore:
         # Recorded files not hashed since opening (a large index), or a mismatch seen
         # while another process held the write lock: check_pending() settles both.
         self._unchecked = False
+        # The writers' readers for finding the documents a commit replaces.
+        self._deleting = ReaderPool()
         self.index = self._open()
         if self._rebuild_marker().exists():
             self._flag("an earlier rebuild of the search index did not finish")
@@ -286,6 +289,7 @@ class IndexStore:
 
     def reset(self) -> None:
         self._keep_none()
+        self._deleting.close()
         self.index.close()
         self.index = self._create()
 
@@ -302,6 +306,13 @@ class IndexStore:
         writer.commit = commit_and_record  # type: ignore[method-assign]
         return writer
 
+    def deleting_searcher(self, writer: SegmentWriter) -> WSearcher:
+        """A searcher over ``writer``'s segments for ``delete_by_term(searcher=…)``:
+        Whoosh's writer opens a reader over every segment for each deleted or
+        updated document (≈190 ms at 200k documents) unless it is given one."""
+        return self._deleting.searcher(self.index, segments=writer.segments,
+                                       generation=writer.generation, exact=False)
+
     def doc_count(self) -> int:
         # From the table of contents: Whoosh's doc_count opens a reader to ask.
         return sum(seg.doc_count() for seg in self.index._segments())
@@ -311,6 +322,7 @@ class IndexStore:
 
     def close(self) -> None:
         self._keep_none()
+        self._deleting.close()
         self.index.close()
 
     def _keep_none(self) -> None:

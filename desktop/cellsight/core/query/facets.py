@@ -103,9 +103,12 @@ class FacetTable:
         cache: dict[tuple[str, str], FieldPostings] | None = None,
         disk: Path | None = None,
         read_only: bool = False,
+        previous: FacetTable | None = None,
     ) -> None:
         """``disk``: the index folder, where each segment's arrays are kept between runs;
-        ``read_only``: they are loaded from there but neither saved nor pruned."""
+        ``read_only``: they are loaded from there but neither saved nor pruned;
+        ``previous``: the last generation's table, whose combined fields are extended
+        where its first segments are still in place."""
         cache = {} if cache is None else cache
         self.ndocs = reader.doc_count_all()
         self.live = np.ones(self.ndocs, dtype=bool)
@@ -117,8 +120,11 @@ class FacetTable:
                 # a per-document is_deleted().
                 dead = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
                 self.live[dead + offset] = False
+        self.layout = tuple((leaf.segment().segment_id() if leaf.segment() is not None
+                             else "", offset, leaf.doc_count_all()) for leaf, offset in leaves)
+        kept = _kept_prefix(previous, self.layout, fields)
         parts: dict[str, list[tuple[FieldPostings, int]]] = {name: [] for name in fields}
-        for leaf, offset in leaves:
+        for leaf, offset in leaves[kept:]:
             segment = leaf.segment()
             if segment is None:
                 # An empty index's reader has no segment: every search of a new,
@@ -133,7 +139,13 @@ class FacetTable:
             for name in fields:
                 seen.add((seg_id, name))
                 parts[name].append((cache[(seg_id, name)], offset))
-        self.fields = {name: _combine(parts[name]) for name in fields}
+        if kept and previous is not None:
+            end = self.layout[kept - 1][1] + self.layout[kept - 1][2]
+            seen.update((seg, name) for seg, _, _ in self.layout[:kept] for name in fields)
+            self.fields = {name: _extend(previous.fields[name], end, parts[name])
+                           for name in fields}  # fmt: skip
+        else:
+            self.fields = {name: _combine(parts[name]) for name in fields}
         for key in [k for k in cache if k not in seen]:
             del cache[key]  # merged-away segments
         segment_arrays.prune(None if read_only else disk, {k[0] for k in seen})
@@ -143,6 +155,51 @@ class FacetTable:
 
     def filter_mask(self, field: str, values: set[str]) -> np.ndarray:
         return self.fields[field].mask_for(values, self.ndocs)
+
+
+def _kept_prefix(previous: FacetTable | None, layout: tuple[tuple[str, int, int], ...],
+                 fields: tuple[str, ...]) -> int:  # fmt: skip
+    """How many leading segments ``previous`` combined in the same places (0: none)."""
+    if previous is None or tuple(previous.fields) != fields:
+        return 0
+    n = 0
+    for a, b in zip(previous.layout, layout, strict=False):
+        if a != b or not a[0]:
+            break
+        n += 1
+    return n
+
+
+def _extend(old: FieldPostings, end: int, parts: list[tuple[FieldPostings, int]]
+            ) -> FieldPostings:  # fmt: skip
+    """``old``'s postings below docnum ``end`` plus ``parts``: after a commit that adds
+    a segment (and merges a few small ones), combining all ≈280 segments of a 200k
+    library anew took 160 ms of the first search, a changed file's wait."""
+    if len(old.doc) and int(old.doc.max()) >= end:
+        below = old.doc < end
+        doc, val = old.doc[below], old.val[below]
+    else:
+        doc, val = old.doc, old.val
+    if not parts:
+        return old if len(doc) == len(old.doc) else FieldPostings(old.values, doc, val, old.lower)
+    values = list(old.values)
+    index = {v: i for i, v in enumerate(values)}
+    lower = dict(old.lower)
+    docs, vals = [doc], [val]
+    for part, offset in parts:
+        remap = np.empty(len(part.values), dtype=np.int32)
+        for i, v in enumerate(part.values):
+            j = index.get(v)
+            if j is None:
+                j = index[v] = len(values)
+                values.append(v)
+                lower.setdefault(v.lower(), v)
+            remap[i] = j
+        docs.append((part.doc + offset).astype(np.int32))
+        vals.append(remap[part.val] if len(part.val) else part.val.astype(np.int32))
+    # Sorted by value but for the new tail: the stable sort (a merge of two runs for
+    # numpy's timsort) regroups it in linear time.
+    return FieldPostings(tuple(values), np.concatenate(docs), np.concatenate(vals), lower)
 
 
 def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:

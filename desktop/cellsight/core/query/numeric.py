@@ -44,13 +44,39 @@ class Column:
             self.val, rng.hi, "right" if rng.hi_incl else "left"))  # fmt: skip
         return self.doc[lo:hi] if hi > lo else self.doc[:0]
 
+    def pairs(self, edges: tuple[float, ...]) -> np.ndarray:
+        """(bucket << 32 | docnum), sorted and unique: each document once per bucket."""
+        got = self.__dict__.get("_pairs")
+        if got is None or got[0] != edges:
+            got = (edges, unique(_pairs(self.doc, self.val, edges)))
+            self.__dict__["_pairs"] = got
+        return got[1]
+
+    def extended(self, end: int, doc: np.ndarray, val: np.ndarray,
+                 edges: tuple[float, ...]) -> Column:  # fmt: skip
+        """This column's figures below docnum ``end`` plus (``doc``, ``val``): sorted
+        but for the new tail, so the stable sorts merge two runs (timsort) instead of
+        sorting every figure of the library again after each commit."""
+        below = self.doc < end
+        all_doc = np.concatenate([self.doc[below], doc.astype(np.int32)])
+        all_val = np.concatenate([self.val[below], val])
+        order = np.argsort(all_val, kind="stable")
+        out = Column(all_doc[order], all_val[order])
+        old = self.__dict__.get("_pairs")
+        if old is not None and old[0] == edges:
+            kept = old[1][(old[1] & 0xFFFFFFFF) < end]
+            merged = np.sort(np.concatenate([kept, _pairs(doc, val, edges)]), kind="stable")
+            if len(merged) > 1:
+                merged = merged[np.concatenate(([True], merged[1:] != merged[:-1]))]
+            out.__dict__["_pairs"] = (edges, merged)
+        return out
+
     def buckets(self, edges: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(docs grouped by bucket, each bucket's start, empty buckets), each document
         once per bucket however many of its figures fall there."""
         if self._buckets is None:
             nb = len(edges) + 1
-            b = np.searchsorted(np.asarray(edges, dtype=np.float64), self.val, "right")
-            pairs = unique(b.astype(np.int64) * (1 << 32) + self.doc.astype(np.int64))
+            pairs = self.pairs(edges)
             bucket = pairs >> 32
             docs = (pairs & 0xFFFFFFFF).astype(np.int32)
             starts = np.searchsorted(bucket, np.arange(nb))
@@ -60,17 +86,33 @@ class Column:
         return self._buckets
 
 
+def _pairs(doc: np.ndarray, val: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    b = np.searchsorted(np.asarray(edges, dtype=np.float64), val, "right")
+    return b.astype(np.int64) * (1 << 32) + doc.astype(np.int64)
+
+
 class NumericTable:
     """Every figure column of one reader, from per-segment arrays."""
 
     def __init__(self, reader: IndexReader, cache: dict[tuple[str, str], object],
-                 disk: Path | None = None, read_only: bool = False) -> None:  # fmt: skip
+                 disk: Path | None = None, read_only: bool = False,
+                 previous: NumericTable | None = None) -> None:  # fmt: skip
         """``cache``: per-segment columns, shared by the generations of one searcher
-        (the entries of segments merged away are dropped here)."""
+        (the entries of segments merged away are dropped here); ``previous``: the
+        last table made, extended where its first segments are still in place."""
         self.ndocs = reader.doc_count_all()
+        leaves = reader.leaf_readers()
+        self.layout = tuple((leaf.segment().segment_id() if leaf.segment() is not None
+                             else "", offset, leaf.doc_count_all()) for leaf, offset in leaves)
+        kept = 0
+        if previous is not None:
+            for a, b in zip(previous.layout, self.layout, strict=False):
+                if a != b or not a[0]:
+                    break
+                kept += 1
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        seen: set[tuple[str, str]] = set()
-        for leaf, offset in reader.leaf_readers():
+        seen: set[tuple[str, str]] = {(seg, FIELD) for seg, _, _ in self.layout[:kept]}
+        for leaf, offset in leaves[kept:]:
             segment = leaf.segment()
             if segment is None or FIELD not in leaf.indexed_field_names():
                 continue  # an empty index, or one from before figures were indexed
@@ -84,6 +126,15 @@ class NumericTable:
         for gone in [k for k in cache if k not in seen]:
             del cache[gone]
         self.columns: dict[str, Column] = {}
+        if kept and previous is not None:
+            end = self.layout[kept - 1][1] + self.layout[kept - 1][2]
+            for name in sorted({*previous.columns, *parts}):
+                pieces = parts.get(name, [])
+                doc = np.concatenate([d for d, _ in pieces]) if pieces else np.zeros(0, np.int32)
+                val = np.concatenate([v for _, v in pieces]) if pieces else np.zeros(0)
+                old = previous.columns.get(name) or Column(np.zeros(0, np.int32), np.zeros(0))
+                self.columns[name] = old.extended(end, doc, val, units.edges(name))
+            return
         for name, pieces in sorted(parts.items()):
             doc = np.concatenate([d for d, _ in pieces]).astype(np.int32)
             val = np.concatenate([v for _, v in pieces])

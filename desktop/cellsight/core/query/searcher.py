@@ -22,6 +22,7 @@ from ..cjk import has_cjk, surface
 from ..dedup import clusters as dup_clusters
 from ..dedup import fold as dup_fold
 from ..errors import QueryError
+from ..index.reader_pool import ReaderPool
 from ..index.schema import KEYWORD_FIELDS
 from ..index.whoosh_index import IndexStore
 from ..model import FacetCount, Hit, SearchRequest, SearchResult, page_at
@@ -108,11 +109,13 @@ class Searcher:
         self._names = names
         self._gen: _Generation | None = None
         self._segment_cache: dict[tuple[str, str], object] = {}
+        self._readers = ReaderPool()  # segment readers, kept across generations
         # A read-only library's arrays are loaded if it kept them, never saved.
         self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
         self._segment_ids = SegmentIds(index.folder, index.read_only)
         self._figure_cache: dict[tuple[str, str], object] = {}  # segment → figure columns
+        self._last_figures: NumericTable | None = None  # extended by the next generation
         self._lock = threading.RLock()
 
     # -- generation management ------------------------------------------------------
@@ -122,11 +125,16 @@ class Searcher:
             # old searcher (over deleted files) was kept when the numbers matched.
             number = (id(self.index.index), self.index.generation())
             if self._gen is None or self._gen.number != number:
+                validated = self.index.take_searcher()
+                if validated is not None:
+                    self._readers.adopt(self.index.index, validated.reader())
+                s = self._readers.searcher(self.index.index)
+                previous = self._gen.facets if self._gen is not None else None
                 if self._gen is not None:
-                    self._gen.searcher.close()
-                s = self.index.take_searcher() or self.index.index.searcher()
+                    self._gen.searcher.close()  # its segment readers stay in the pool
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
-                                   disk=self.index.folder, read_only=self.index.read_only)
+                                   disk=self.index.folder, read_only=self.index.read_only,
+                                   previous=previous)  # fmt: skip
                 self._postings.retain({k[0] for k in self._segment_cache})
                 self._gen = _Generation(number, s, table,
                                         DocIds(s, table.live, self._segment_ids))
@@ -137,6 +145,7 @@ class Searcher:
             if self._gen is not None:
                 self._gen.searcher.close()
                 self._gen = None
+            self._readers.close()
 
     # -- keyword resolution -----------------------------------------------------------
     def _resolver(self, gen: _Generation) -> Callable[[str, str], str | None]:
@@ -289,9 +298,10 @@ class Searcher:
 
     def _figures(self, gen: _Generation) -> Figures:
         if gen.figures is None:
-            gen.figures = Figures(NumericTable(
+            self._last_figures = NumericTable(
                 gen.searcher.reader(), self._figure_cache, disk=self.index.folder,
-                read_only=self.index.read_only))  # fmt: skip
+                read_only=self.index.read_only, previous=self._last_figures)  # fmt: skip
+            gen.figures = Figures(self._last_figures)
         return gen.figures
 
     # -- user fields ------------------------------------------------------------------

@@ -75,6 +75,7 @@ class Workbench:
         self.owner: Any = library
         self.store = WorkbenchStore(library.user)
         self._known: set[str] | None = None  # arrival ids, loaded on the first update
+        self._diffed_at: tuple[int, int] | None = None  # (connection, data_version)
         self._pending: list[Arrived] = []
         self._tag_cache: tuple[int, dict[str, frozenset[str]]] | None = None
         self._lock = threading.Lock()
@@ -114,7 +115,17 @@ class Workbench:
             return frozenset()
         if self._known is None:
             self._known = set(self.store.arrived_since(None))
-        fresh = frozenset(self.library.store.all_ids() - self._known)
+        docs = self.library.store
+        written = docs.take_written()
+        # Nothing but this connection's own commits since the last look (their ids are
+        # in ``written``): only those are new candidates. Diffing every stored id cost
+        # ≈100 ms of each update at 200k documents, a changed file's wait included.
+        seen = (id(docs.conn), docs.conn.execute("PRAGMA data_version").fetchone()[0])
+        if written is not None and seen == self._diffed_at:
+            fresh = frozenset(docs.present(written - self._known))
+        else:
+            fresh = frozenset(docs.all_ids() - self._known)
+        self._diffed_at = seen
         if fresh:
             self.store.record_arrivals(fresh, at)
             self._known |= fresh
