@@ -21,6 +21,8 @@ from cellsight.core.query.parser import _LAST_WORD
     ('"energy storage"', '"energy storage"'),
     ("2024", "2024"),
     ("l", "l"),  # one letter is already a prefix (see QueryBuilder.parse)
+    ("li", "li"),  # two letters: a word (Li-ion), not most of the library
+    ("lithium li", "lithium li"),
 ])
 def test_only_a_trailing_bare_word_is_widened(typed: str, sent: str) -> None:
     assert _LAST_WORD.sub(r"(\1 OR \1*)", typed) == sent
@@ -67,3 +69,38 @@ def test_one_typed_character_lights_up_nothing_in_the_reader(tmp_path) -> None: 
         doc = next(iter(lib.store.documents()))
         assert lib.highlights(doc, "l") == []
         assert lib.highlights(doc, "CATL")  # a word still does
+
+
+def test_a_longer_prefix_is_cut_from_the_shorter_ones_words(
+        tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from cellsight.core.query import postings
+
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        assert lib.search(SearchRequest(query="lic", typing=True)).total
+        reads: list[bytes] = []
+        real = postings.read_postings
+
+        def counting(leaf, field, btext, **kw):  # type: ignore[no-untyped-def]
+            reads.append(btext)
+            return real(leaf, field, btext, **kw)
+
+        monkeypatch.setattr(postings, "read_postings", counting)
+        typed = lib.search(SearchRequest(query="licen", typing=True))
+        # The words the prefix expands to are not read again (only "licen" itself, the
+        # exact word the query also asks for).
+        assert not [t for t in reads if t.startswith(b"licen") and t != b"licen"]
+        monkeypatch.undo()
+        with Library(tmp_path / "lib", read_only=True) as fresh:
+            direct = fresh.search(SearchRequest(query="licen", typing=True))
+        assert typed.total == direct.total > 0
+        assert [h.id for h in typed.hits] == [h.id for h in direct.hits]
+        assert typed.terms == direct.terms
+
+
+def test_two_typed_letters_are_a_word(tmp_path: Path, seeds: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        typed = lib.search(SearchRequest(query="li", typing=True))
+        assert typed.total == lib.search(SearchRequest(query="li")).total
+        assert typed.total < lib.search(SearchRequest(query="li*")).total

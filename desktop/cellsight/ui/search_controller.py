@@ -53,10 +53,12 @@ class SearchController(QObject):
         self.generation = 0
         self.last_result: SearchResult | None = None
         self._pending = False  # a run was asked for before the library was open
+        self._prepared = False  # the library's first-query work is queued (prepare_search)
 
     def set_library(self, library: Library) -> None:
         """The library is open: run the request made while it was opening, if any."""
         self.library = library
+        self._prepared = False
         if self._pending:
             self._pending = False
             self.run()
@@ -171,6 +173,12 @@ class SearchController(QObject):
         self.last_result = result
         self.busy_changed.emit(False)
         self.results_ready.emit(result)
+        if not self._prepared and self.library is not None:
+            # Behind the first results, before the first keystroke's search.
+            self._prepared = True
+            library = self.library
+            self.tasks.run("prepare search", lambda _p, _c: library.prepare_search(),
+                           lane=SEARCH_LANE)  # fmt: skip
 
     def _fail(self, gen: int, exc: BaseException) -> None:
         if gen != self.generation:

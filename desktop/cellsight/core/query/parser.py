@@ -46,7 +46,10 @@ SEARCHABLE = ("title", "body", "author", "date", "year", *KEYWORD_FIELDS)
 KNOWN_NAMES = set(SEARCHABLE) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):(?!//)")
 # A bare word at the very end: not a field value, phrase, operator, wildcard or fuzzy.
-_LAST_WORD = re.compile(r"(?<![\w:\"*~.-])(?!(?:AND|OR|NOT)$)([^\W\d_][\w]{1,})$")
+# The word being typed, from its third character: a two-letter prefix matched most of a
+# library (li* → 80 % of 50k documents) after reading thousands of rare words' lists,
+# the slowest keystroke of a word; as typed, "li" is a word of its own (Li-ion, Li Auto).
+_LAST_WORD = re.compile(r"(?<![\w:\"*~.-])(?!(?:AND|OR|NOT)$)([^\W\d_][\w]{2,})$")
 _YEAR_ONLY = re.compile(r"\bdate:(\d{4})(?![-/.\d])")  # not the year of a full date
 
 # Resolves a keyword-field value typed by the user to the stored value, or None.

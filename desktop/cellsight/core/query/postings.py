@@ -9,8 +9,10 @@ caller masks them with the reader's live-document array.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from pickle import loads
@@ -31,6 +33,35 @@ _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 _EMPTY_F = np.zeros(0, dtype=np.float32)
 MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to per segment
+
+
+MAX_KEPT_WORDS = 20_000  # a prefix with more words per segment is read, not kept
+
+
+@dataclass(frozen=True)
+class PrefixWords:
+    """The words of one segment starting with some prefix, in term order, with their
+    docnums end to end (``starts``: where each word's begin, one past the end last)."""
+
+    texts: tuple[bytes, ...]
+    docs: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[bytes], parts: list[np.ndarray]) -> PrefixWords:
+        sizes = np.fromiter(map(len, parts), np.int64, len(parts))
+        starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        docs = np.concatenate(parts).astype(np.int32) if parts else _EMPTY_I
+        return cls(tuple(texts), docs, starts)
+
+    def union(self, prefix: bytes) -> tuple[np.ndarray, tuple[bytes, ...]]:
+        """Docnums having any word that starts with ``prefix`` (at least as long as the
+        prefix these words were read for), and those words."""
+        a = bisect_left(self.texts, prefix)
+        b = bisect_left(self.texts, True, lo=a, key=lambda t: not t.startswith(prefix))
+        if a == b:
+            return _EMPTY_I, ()
+        return unique(self.docs[self.starts[a] : self.starts[b]]), self.texts[a:b]
 
 
 class ArrayCache:
@@ -58,6 +89,14 @@ class ArrayCache:
             self.used -= old
         return value
 
+    def peek(self, key: Hashable) -> Any:
+        """The cached value, or None (nothing is built)."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
     def retain(self, segment_ids: set[str]) -> None:
         """Forget the arrays of segments that were merged away."""
         for key in [k for k in self._items if k[0] not in segment_ids]:  # type: ignore[index]
@@ -65,6 +104,9 @@ class ArrayCache:
 
 
 def _nbytes(value: Any) -> int:
+    if isinstance(value, PrefixWords):
+        return (int(value.docs.nbytes + value.starts.nbytes) + 96
+                + sum(len(t) + 41 for t in value.texts))  # fmt: skip
     if isinstance(value, np.ndarray):
         return int(value.nbytes) + 96
     if isinstance(value, tuple):
@@ -196,6 +238,10 @@ class SegmentPostings:
         """
 
         def build() -> tuple[np.ndarray, tuple[bytes, ...]]:
+            if prefix is not None:
+                words = self._prefix_words(field, prefix)
+                if words is not None:
+                    return words.union(prefix)
             items = prefix_items(self.leaf, field, prefix) if prefix is not None else None
             if items is None:
                 items = ((t if isinstance(t, bytes) else str(t).encode("utf-8"), None)
@@ -212,6 +258,29 @@ class SegmentPostings:
             return ids, tuple(texts)
 
         return self.cache.get((self.id, "x", *key), build)  # type: ignore[no-any-return]
+
+    def _prefix_words(self, field: str, prefix: bytes) -> PrefixWords | None:
+        """The words starting with ``prefix`` and their docnums: sliced from a shorter
+        prefix's (typing "lith" after "lit" reads nothing), else read and kept for
+        the next keystroke. None: not a W3 segment, or too many words to keep."""
+        for n in range(len(prefix), 0, -1):
+            got = self.cache.peek((self.id, "pw", field, prefix[:n]))
+            if got is not None:
+                return got  # type: ignore[no-any-return]
+        items = prefix_items(self.leaf, field, prefix)
+        if items is None:
+            return None
+        texts: list[bytes] = []
+        parts: list[np.ndarray] = []
+        for n, (t, info) in enumerate(items):
+            if n >= MAX_KEPT_WORDS:
+                return None
+            texts.append(t)
+            got = read_postings(self.leaf, field, t, values=False, info=info)
+            parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
+        words = PrefixWords.of(texts, parts)
+        self.cache.get((self.id, "pw", field, prefix), lambda: words)
+        return words
 
     def _positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         ids, weights, vals = decode(self.leaf, field, btext, values=True)

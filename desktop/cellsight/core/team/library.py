@@ -241,6 +241,10 @@ class TeamLibrary:
         return n
 
     # -- reading ------------------------------------------------------------------------
+    def prepare_search(self) -> None:
+        """See Library.prepare_search: queries are parsed with the local catalogue."""
+        self.local.prepare_search()
+
     def search(self, request: SearchRequest | str) -> SearchResult:
         if isinstance(request, str):
             request = SearchRequest(query=request)
