@@ -92,8 +92,8 @@ class FacetTable:
     """All keyword fields of one reader, assembled from per-segment arrays.
 
     Whoosh segments never change once written, so each segment's arrays are built
-    once and reused by every later generation; after a small commit only the new
-    segment is read. Deletions are applied through the ``live`` mask.
+    once (and kept on disk); a later generation extends the combined fields with its
+    new segments only. Deletions are applied through the ``live`` mask.
     """
 
     def __init__(
@@ -146,8 +146,10 @@ class FacetTable:
                            for name in fields}  # fmt: skip
         else:
             self.fields = {name: _combine(parts[name]) for name in fields}
-        for key in [k for k in cache if k not in seen]:
-            del cache[key]  # merged-away segments
+        # Combined, the segments' own arrays are not needed again: the next generation
+        # extends these fields and reads only its new segments (from disk). Kept, they
+        # doubled the facets' memory (≈50 MB at 200k documents).
+        cache.clear()
         segment_arrays.prune(None if read_only else disk, {k[0] for k in seen})
 
     def field(self, name: str) -> FieldPostings:

@@ -123,8 +123,7 @@ class NumericTable:
                 got = cache[key] = segment_figures(leaf, disk, keep=not read_only)
             for name, (doc, val) in got.items():  # type: ignore[attr-defined]
                 parts.setdefault(name, []).append((doc + offset, val))
-        for gone in [k for k in cache if k not in seen]:
-            del cache[gone]
+        cache.clear()  # combined below; the next table extends these (see FacetTable)
         self.columns: dict[str, Column] = {}
         if kept and previous is not None:
             end = self.layout[kept - 1][1] + self.layout[kept - 1][2]

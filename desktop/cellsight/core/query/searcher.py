@@ -135,7 +135,7 @@ class Searcher:
                 table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
                                    disk=self.index.folder, read_only=self.index.read_only,
                                    previous=previous)  # fmt: skip
-                self._postings.retain({k[0] for k in self._segment_cache})
+                self._postings.retain({seg for seg, _, _ in table.layout})
                 self._gen = _Generation(number, s, table,
                                         DocIds(s, table.live, self._segment_ids))
             return self._gen
