@@ -37,7 +37,8 @@ def watched(
     monkeypatch.setattr(lib, "update", spy)
     controller = IndexingController(lib, TaskRunner(QApplication.instance()))
     controller._watch_timer.setInterval(200)  # the burst window, shortened for the test
-    controller.watch_sources()
+    with qtbot.waitSignal(controller.watching, timeout=60_000):
+        controller.watch_sources()  # the folders are listed off the UI thread
     assert str(src) in controller.watcher.directories()
     yield controller, src, calls
     lib.close()
@@ -86,6 +87,8 @@ def test_new_subfolder_is_indexed_and_then_watched(qtbot, watched) -> None:  # t
         staging.rename(src / "2025")  # one event for a whole tree moved in
     assert calls == [[src]] and finished.args[0].added == 1
     assert controller.library.search("zqvdeepnote").total == 1
+    qtbot.waitUntil(lambda: str(src / "2025" / "q1" / "note.txt") in controller.watcher.files(),
+                    timeout=60_000)  # fmt: skip
     assert str(src / "2025" / "q1") in controller.watcher.directories()
     assert str(src / "2025" / "q1" / "note.txt") in controller.watcher.files()
     # The new folder's own watch now reports a change inside it (and the file's, its end).
@@ -121,15 +124,50 @@ def test_folders_come_first_within_the_watch_budget(
     controller = IndexingController(lib, TaskRunner(QApplication.instance()))
     try:
         monkeypatch.setattr(indexing, "WATCH_BATCH", 4)
-        controller.watch_sources()
         # The folders in the first batch, the files on the next turn of the event loop.
-        assert sorted(controller.watcher.directories()) == [
+        added: list[list[str]] = []
+        real_add = controller.watcher.addPaths
+        monkeypatch.setattr(controller.watcher, "addPaths",
+                            lambda paths: (added.append(list(paths)), real_add(paths))[1])
+        with qtbot.waitSignal(controller.watching, timeout=60_000):
+            controller.watch_sources()
+        assert sorted(added[0]) == [
             str(src), str(src / "a"), str(src / "b"), str(src / "c")]
-        assert controller.watcher.files() == []
-        qtbot.waitUntil(lambda: len(controller.watcher.files()) == 2)
+        assert len(added) == 2
         assert sorted(controller.watcher.files()) == [str(src / "a" / "n0.txt"),
                                                       str(src / "a" / "n1.txt")]
-        controller.watch_sources()  # nothing more: the budget is spent
+        with qtbot.waitSignal(controller.watching, timeout=60_000):
+            controller.watch_sources()  # nothing more: the budget is spent
         assert len(controller.watcher.files()) == 2 and not controller._to_watch
+    finally:
+        lib.close()
+
+
+def test_source_folders_are_listed_off_the_ui_thread(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    from cellsight.ui import indexing
+
+    src = tmp_path / "src"
+    shutil.copytree(SEEDS, src)
+    lib = Library(tmp_path / "lib")
+    lib.update([src])
+    threads: list[threading.Thread] = []
+    real_walk = indexing._walk
+
+    def spy(*args: Any) -> None:
+        threads.append(threading.current_thread())
+        real_walk(*args)
+
+    monkeypatch.setattr(indexing, "_walk", spy)
+    controller = IndexingController(lib, TaskRunner(QApplication.instance()))
+    try:
+        with qtbot.waitSignal(controller.watching, timeout=60_000):
+            controller.watch_sources()
+        assert threads and threading.main_thread() not in threads
+        assert str(src) in controller.watcher.directories()
+        assert len(controller.watcher.files()) == len(list(src.glob("*")))
     finally:
         lib.close()

@@ -275,7 +275,8 @@ def test_spelling_suggestion_is_offered_and_applied(qtbot, env) -> None:  # type
 def test_watched_folder_changes_are_indexed(qtbot, env) -> None:  # type: ignore[no-untyped-def]
     lib, settings, src = env
     window = make_window(qtbot, lib, settings)
-    window.indexing.watch_sources()
+    with qtbot.waitSignal(window.indexing.watching, timeout=60_000):
+        window.indexing.watch_sources()
     assert str(src) in window.indexing.watcher.directories()
     with qtbot.waitSignal(window.indexing.finished, timeout=120_000) as blocker:
         (src / "new_note.txt").write_text("Sodium-ion pilot line\n\nBYD started a pilot line.\n")

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import faults
+from . import faults, gc_pause
 from .bulk_worker import Job, JobResult, init_worker, run_job
 from .dedup.tracker import DupTracker
 from .enrich.enricher import Enricher
@@ -97,14 +97,15 @@ class BulkBuild:
         cancel: CancelToken | None,
     ) -> BulkOutcome:
         """Index changed source files."""
-        stored = self.store.ids_by_path()
-        jobs, start = [], 0
-        for n, size in enumerate(job_sizes(len(todo), worker_count())):
-            part = todo[start : start + size]
-            start += size
-            jobs.append(Job(n, tuple(part), tuple(known.get(f.path) for f in part),
-                            tuple(tuple(stored.get(f.path, ())) for f in part),
-                            self.bad_names, self.max_bytes))  # fmt: skip
+        with gc_pause.building_tables():
+            stored = self.store.ids_by_path()
+            jobs, start = [], 0
+            for n, size in enumerate(job_sizes(len(todo), worker_count())):
+                part = todo[start : start + size]
+                start += size
+                jobs.append(Job(n, tuple(part), tuple(known.get(f.path) for f in part),
+                                tuple(tuple(stored.get(f.path, ())) for f in part),
+                                self.bad_names, self.max_bytes))  # fmt: skip
         return self._execute(jobs, len(todo), "indexing", progress, cancel)
 
     def run_stored(

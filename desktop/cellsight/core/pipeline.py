@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import faults
+from . import faults, gc_pause
 from .bulk import BULK_MIN, BulkBuild, job_sizes, worker_count
 from .dedup.clusters import signed as signed_docs
 from .dedup.tracker import DupTracker
@@ -83,11 +83,18 @@ class Indexer:
         ``only`` limits the run to what changed (a file-system watcher's report): those
         files and folders are looked at and compared, the rest of the library is not.
         """
+        with gc_pause.indexing_run():
+            return self._run(roots, progress=progress, cancel=cancel, prune=prune, only=only)
+
+    def _run(self, roots: Iterable[Path], *, progress: ProgressSink,
+             cancel: CancelToken | None, prune: bool, only: list[Path] | None,
+             ) -> IndexReport:  # fmt: skip
         t0 = time.monotonic()
         roots = [Path(r).absolute() for r in roots]
         progress(Progress(0, 0, "scanning"))
-        found, known = _survey(self.store, roots, only)
-        files, self._bad_names = _storable(found)
+        with gc_pause.building_tables():  # a record per source file (see gc_pause)
+            found, known = _survey(self.store, roots, only)
+            files, self._bad_names = _storable(found)
         counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
         failures: list[Failure] = []
         batch = _Batch()

@@ -23,6 +23,7 @@ from ..core.errors import LibraryReadOnlyError
 from ..core.library import Library
 from ..core.model import IndexReport
 from ..core.progress import CancelToken, ProgressSink
+from .lanes import WATCH_LANE
 from .tasks import TaskHandle, TaskRunner
 
 WATCH_DELAY_MS = 1500
@@ -40,6 +41,7 @@ class IndexingController(QObject):
     failed = Signal(object)
     cancelled = Signal()
     library_changed = Signal()  # the index has new content: searches should re-run
+    watching = Signal()  # the watches a watch_sources() asked for are in place
 
     def __init__(self, library: Library, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +58,7 @@ class IndexingController(QObject):
         self._watch_timer.timeout.connect(self._update_changed)
         self._changed: set[str] = set()  # reported by the watcher, not yet indexed
         self._rewatch: list[Path] | None = None  # where the running job may add folders
+        self._listing = 0  # folder listings for watches still running (watch_sources)
         self._to_watch: list[str] = []  # watches not added yet (see _add_watches)
 
     @property
@@ -160,22 +163,30 @@ class IndexingController(QObject):
 
         ``under`` limits the look to those folders or files (after a targeted run, the
         only places new subfolders can be). A watch goes away with its folder or file,
-        so a source file replaced by a save is watched again here.
+        so a source file replaced by a save is watched again here. The folders are
+        listed in the ``watch`` lane: on the UI thread, listing 200,000 source files
+        after each run held it for half a second. ``watching`` is emitted once the
+        watches are in place.
         """
         if self.library.read_only:
             return  # what a watch reports could not be indexed
-        sources = self.library.sources()
-        current = set(self.watcher.directories()) | set(self.watcher.files())
+        tops = tuple(self.library.sources() if under is None else under)
         # Below a changed folder, a watched subfolder was there before: so were its own
         # subfolders, and any new one among them has been reported on its own.
-        skip = current if under is not None else set()
-        folders: list[str] = []
-        files: list[str] = []
-        for top in sources if under is None else under:
-            if top.is_dir():
-                _walk(top, skip, folders, files)
-            elif top.is_file():  # a source file, or a file a targeted run re-read
-                files.append(str(top))
+        skip = frozenset(self._watched()) if under is not None else frozenset()
+        self._listing += 1
+        handle = self.tasks.run("listing watched folders",
+                                lambda _p, _c: _listing(tops, skip), lane=WATCH_LANE)
+        handle.finished.connect(self._listed)
+        handle.failed.connect(lambda _exc: self._listed(((), ())))
+
+    def _watched(self) -> set[str]:
+        return set(self.watcher.directories()) | set(self.watcher.files())
+
+    def _listed(self, found: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+        self._listing -= 1
+        folders, files = found
+        current = self._watched()
         # Folders first: without its folder's watch a new file would go unseen.
         pending = set(self._to_watch)
         new = [w for w in dict.fromkeys(folders + files) if w not in current and w not in pending]
@@ -191,6 +202,8 @@ class IndexingController(QObject):
             self.watcher.addPaths(batch)
         if self._to_watch:
             QTimer.singleShot(0, self, self._add_watches)
+        elif not self._listing:
+            self.watching.emit()
 
     def _on_fs_change(self, path: str) -> None:
         if self.library.read_only:
@@ -199,7 +212,21 @@ class IndexingController(QObject):
         self._watch_timer.start()
 
 
-def _walk(top: Path, skip: set[str], folders: list[str], files: list[str]) -> None:
+def _listing(tops: tuple[Path, ...], skip: frozenset[str]
+             ) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
+    """The folders and (within the budget) files to watch under ``tops``; off the UI
+    thread, so it touches no Qt object."""
+    folders: list[str] = []
+    files: list[str] = []
+    for top in tops:
+        if top.is_dir():
+            _walk(top, skip, folders, files)
+        elif top.is_file():  # a source file, or a file a targeted run re-read
+            files.append(str(top))
+    return tuple(folders), tuple(files)
+
+
+def _walk(top: Path, skip: frozenset[str], folders: list[str], files: list[str]) -> None:
     """Add ``top``, its subfolders and their files to ``folders`` and ``files``, but
     not hidden ones (the scan skips those too) nor what is below a folder in ``skip``.
 

@@ -10,3 +10,4 @@ from __future__ import annotations
 
 SEARCH_LANE = "search"  # searches and opening documents: what the user waits for
 BACKGROUND_LANE = "background"  # prices, markers, catalogue, chart library
+WATCH_LANE = "watch"  # listing the source folders for file watches

@@ -108,7 +108,10 @@ class Clusters:
     rows: dict[str, int] = field(default_factory=dict)  # document id → its live row
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     key_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    fresh: dict[int, list[int]] = field(default_factory=dict)  # key → rows, not merged yet
+    # key → rows, not merged yet: a row, or a tuple of them. Not a list per key: 10k
+    # added documents made 200k lists, and every full pass of Python's cyclic collector
+    # walked them (≈100 ms each, a stall of every thread; see core/gc_pause.py).
+    fresh: dict[int, int | tuple[int, ...]] = field(default_factory=dict)
     fresh_count: int = 0
     sigs: dict[str, np.ndarray] = field(default_factory=dict)  # not yet in the store
     days: dict[str, int] = field(default_factory=dict)  # not yet in the store
@@ -179,15 +182,28 @@ class Clusters:
             self.ids.append(doc_id)
             self.rows[doc_id] = row
             for k in minhash.band_keys(sigs[doc_id])[0].tolist():
-                self.fresh.setdefault(k, []).append(row)
+                self._add_fresh(k, row)
             self.fresh_count += 1
 
     def _sorted(self, keys: np.ndarray, key_rows: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
         self.keys, self.key_rows = keys[order], key_rows[order]
 
+    def _add_fresh(self, key: int, row: int) -> None:
+        got = self.fresh.get(key)
+        if got is None:
+            self.fresh[key] = row
+        else:
+            self.fresh[key] = (*got, row) if isinstance(got, tuple) else (got, row)
+
+    def _fresh_rows(self, key: int) -> tuple[int, ...]:
+        got = self.fresh.get(key)
+        if got is None:
+            return ()
+        return got if isinstance(got, tuple) else (got,)
+
     def _merge_fresh(self) -> None:
-        pairs = [(k, r) for k, rs in self.fresh.items() for r in rs]
+        pairs = [(k, r) for k in self.fresh for r in self._fresh_rows(k)]
         if pairs:
             add = np.asarray(pairs, dtype=np.int64)
             self._sorted(np.concatenate([self.keys, add[:, 0]]),
@@ -206,7 +222,7 @@ class Clusters:
                 if b > a:
                     found.extend(self.key_rows[a:b].tolist())
         for k in keys:
-            found.extend(self.fresh.get(k, ()))
+            found.extend(self._fresh_rows(k))
         out: list[str] = []
         for row in dict.fromkeys(found):
             doc_id = self.ids[row]
@@ -257,7 +273,7 @@ class Clusters:
         self.days[doc_id] = day
         self.changed.add(doc_id)
         for k in keys:
-            self.fresh.setdefault(k, []).append(row)
+            self._add_fresh(k, row)
         self.fresh_count += 1
         if self.fresh_count >= MERGE_AT:
             self._merge_fresh()
