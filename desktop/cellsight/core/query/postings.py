@@ -36,6 +36,8 @@ MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to pe
 
 
 MAX_KEPT_WORDS = 20_000  # a prefix with more words per segment is read, not kept
+FREQUENT_SHARE = 20  # a word in 1/20 of a segment's documents counts as common there
+FREQUENT_MIN = 32
 
 
 @dataclass(frozen=True)
@@ -272,12 +274,17 @@ class SegmentPostings:
             return None
         texts: list[bytes] = []
         parts: list[np.ndarray] = []
+        frequent = max(FREQUENT_MIN, self.ndocs // FREQUENT_SHARE)
         for n, (t, info) in enumerate(items):
             if n >= MAX_KEPT_WORDS:
                 return None
             texts.append(t)
             got = read_postings(self.leaf, field, t, values=False, info=info)
             parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
+            if got is not None and len(got[0]) >= frequent:
+                # A common word is likely typed to its end ("lit" → lithium), and then
+                # asked for as a word: its weights are decoded now, kept for that.
+                self.cache.get((self.id, "w", field, t), lambda got=got: (got[0], got[1]))
         words = PrefixWords.of(texts, parts)
         self.cache.get((self.id, "pw", field, prefix), lambda: words)
         return words
