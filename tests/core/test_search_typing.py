@@ -104,3 +104,29 @@ def test_two_typed_letters_are_a_word(tmp_path: Path, seeds: Path) -> None:
         typed = lib.search(SearchRequest(query="li", typing=True))
         assert typed.total == lib.search(SearchRequest(query="li")).total
         assert typed.total < lib.search(SearchRequest(query="li*")).total
+
+
+def test_a_common_word_read_for_a_prefix_is_not_read_again_as_a_word(
+        tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from cellsight.core.query import postings
+
+    monkeypatch.setattr(postings, "FREQUENT_MIN", 1)  # the seeds' segments are small
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        assert lib.search(SearchRequest(query="lit", typing=True)).total
+        reads: list[bytes] = []
+        real = postings.read_postings
+
+        def counting(leaf, field, btext, **kw):  # type: ignore[no-untyped-def]
+            if field == "body" and not kw.get("values"):  # weights, not positions
+                reads.append(btext)
+            return real(leaf, field, btext, **kw)
+
+        monkeypatch.setattr(postings, "read_postings", counting)
+        typed = lib.search(SearchRequest(query="lithium", typing=True))
+        assert b"lithium" not in reads
+        monkeypatch.undo()
+        with Library(tmp_path / "lib", read_only=True) as fresh:
+            direct = fresh.search(SearchRequest(query="lithium", typing=True))
+        assert [(h.id, round(h.score, 6)) for h in typed.hits] == [
+            (h.id, round(h.score, 6)) for h in direct.hits]
