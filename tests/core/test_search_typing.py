@@ -71,21 +71,30 @@ def test_one_typed_character_lights_up_nothing_in_the_reader(tmp_path) -> None: 
         assert lib.highlights(doc, "CATL")  # a word still does
 
 
-def test_a_longer_prefix_is_cut_from_the_shorter_ones_words(
-        tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def _postings_read(monkeypatch: pytest.MonkeyPatch, field: str | None = None,
+                   weights_only: bool = False) -> list[bytes]:  # fmt: skip
+    """The words whose postings are read from now on (in ``field``; without the
+    positions snippets read, if ``weights_only``)."""
     from cellsight.core.query import postings
 
+    reads: list[bytes] = []
+    real = postings.read_postings
+
+    def counting(leaf, name, btext, **kw):  # type: ignore[no-untyped-def]
+        if (field is None or name == field) and not (weights_only and kw.get("values")):
+            reads.append(btext)
+        return real(leaf, name, btext, **kw)
+
+    monkeypatch.setattr(postings, "read_postings", counting)
+    return reads
+
+
+def test_a_longer_prefix_is_cut_from_the_shorter_ones_words(
+        tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     with Library(tmp_path / "lib") as lib:
         lib.update([seeds])
         assert lib.search(SearchRequest(query="lic", typing=True)).total
-        reads: list[bytes] = []
-        real = postings.read_postings
-
-        def counting(leaf, field, btext, **kw):  # type: ignore[no-untyped-def]
-            reads.append(btext)
-            return real(leaf, field, btext, **kw)
-
-        monkeypatch.setattr(postings, "read_postings", counting)
+        reads = _postings_read(monkeypatch)
         typed = lib.search(SearchRequest(query="licen", typing=True))
         # The words the prefix expands to are not read again (only "licen" itself, the
         # exact word the query also asks for).
@@ -114,15 +123,7 @@ def test_a_common_word_read_for_a_prefix_is_not_read_again_as_a_word(
     with Library(tmp_path / "lib") as lib:
         lib.update([seeds])
         assert lib.search(SearchRequest(query="lit", typing=True)).total
-        reads: list[bytes] = []
-        real = postings.read_postings
-
-        def counting(leaf, field, btext, **kw):  # type: ignore[no-untyped-def]
-            if field == "body" and not kw.get("values"):  # weights, not positions
-                reads.append(btext)
-            return real(leaf, field, btext, **kw)
-
-        monkeypatch.setattr(postings, "read_postings", counting)
+        reads = _postings_read(monkeypatch, field="body", weights_only=True)
         typed = lib.search(SearchRequest(query="lithium", typing=True))
         assert b"lithium" not in reads
         monkeypatch.undo()

@@ -187,7 +187,18 @@ def _extend(old: FieldPostings, end: int, parts: list[tuple[FieldPostings, int]]
     values = list(old.values)
     index = {v: i for i, v in enumerate(values)}
     lower = dict(old.lower)
-    docs, vals = [doc], [val]
+    docs, vals = _joined(parts, values, index, lower)
+    # Sorted by value but for the new tail: the stable sort (a merge of two runs for
+    # numpy's timsort) regroups it in linear time.
+    return FieldPostings(tuple(values), np.concatenate([doc, *docs]),
+                         np.concatenate([val, *vals]), lower)  # fmt: skip
+
+
+def _joined(parts: list[tuple[FieldPostings, int]], values: list[str], index: dict[str, int],
+            lower: dict[str, str]) -> tuple[list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+    """Each part's postings at its docnum offset, its values numbered in ``values`` (and
+    ``index``, ``lower``), new ones appended."""
+    docs, vals = [], []
     for part, offset in parts:
         remap = np.empty(len(part.values), dtype=np.int32)
         for i, v in enumerate(part.values):
@@ -199,32 +210,17 @@ def _extend(old: FieldPostings, end: int, parts: list[tuple[FieldPostings, int]]
             remap[i] = j
         docs.append((part.doc + offset).astype(np.int32))
         vals.append(remap[part.val] if len(part.val) else part.val.astype(np.int32))
-    # Sorted by value but for the new tail: the stable sort (a merge of two runs for
-    # numpy's timsort) regroups it in linear time.
-    return FieldPostings(tuple(values), np.concatenate(docs), np.concatenate(vals), lower)
+    return docs, vals
 
 
 def _combine(parts: list[tuple[FieldPostings, int]]) -> FieldPostings:
     if len(parts) == 1 and parts[0][1] == 0:
         return parts[0][0]
     values: list[str] = []
-    index: dict[str, int] = {}
-    docs, vals = [], []
-    for part, offset in parts:
-        remap = np.empty(len(part.values), dtype=np.int32)
-        for i, v in enumerate(part.values):
-            j = index.get(v)
-            if j is None:
-                j = index[v] = len(values)
-                values.append(v)
-            remap[i] = j
-        docs.append(part.doc + offset)
-        vals.append(remap[part.val] if len(part.val) else part.val)
-    doc = np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, dtype=np.int32)
-    val = np.concatenate(vals).astype(np.int32) if vals else np.zeros(0, dtype=np.int32)
     lower: dict[str, str] = {}
-    for v in values:
-        lower.setdefault(v.lower(), v)
+    docs, vals = _joined(parts, values, {}, lower)
+    doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+    val = np.concatenate(vals) if vals else np.zeros(0, dtype=np.int32)
     return FieldPostings(tuple(values), doc, val, lower)
 
 
