@@ -192,3 +192,38 @@ def test_arrivals_from_this_run_and_from_another_process(tmp_path: Path) -> None
         (src / "a.txt").write_text(_article(rng, 5))
         lib.update(changed=[src / "a.txt"])
         assert set(wb.store.arrived_since(None)) == ids | lib.store.all_ids()
+
+
+def test_keys_file_kept_current_so_the_next_process_loads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from cellsight.core.dedup import keys_file, tracker
+    from cellsight.core.dedup.clusters import Clusters
+
+    monkeypatch.setattr(tracker, "SAVE_AFTER", 1)
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = random.Random(5)
+    for n in range(4):
+        (src / f"w{n}.txt").write_text(_wire(n))
+        (src / f"a{n}.txt").write_text(_article(rng, n))
+    with Library(tmp_path / "lib") as lib:
+        lib.update([src])
+        for n in range(4, 7):  # runs of their own, each saving what the last one added
+            (src / f"w{n}.txt").write_text(_wire(n))
+            lib.update(changed=[src / f"w{n}.txt"])
+        (src / "w1.txt").unlink()
+        lib.update(changed=[src / "w1.txt"])
+        (src / "a0.txt").write_text(_article(rng, 99))  # written again: a new row
+        lib.update(changed=[src / "a0.txt"])
+        conn = lib.store.conn
+        kept = keys_file.load(conn, clusters.epoch(conn))
+        assert kept is not None
+        state = Clusters.load(conn)
+        assert state.unsaved <= 1  # only the last run's row is not in the file
+        live = {d for d, _r in conn.execute("SELECT id, rowid FROM dup_docs")}
+        assert {d for d, n in state.rows.items()} == live
+        got = sorted(clusters.clustered(conn))
+    # The clusters a full recompute gives are the ones kept.
+    with Library(tmp_path / "lib") as again:
+        again.rebuild_index()
+        assert sorted(clusters.clustered(again.store.conn)) == got

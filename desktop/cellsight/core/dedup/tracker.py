@@ -17,6 +17,9 @@ log = logging.getLogger("cellsight.index")
 Hook = Callable[[sqlite3.Connection], None]
 
 
+SAVE_AFTER = 2_000  # rows added before the keys file beside the store is written again
+
+
 class DupTracker:
     """The clusters, loaded when the first batch needs them and kept for later runs of
     the same library while the stored rows are as this tracker left them: loading
@@ -35,6 +38,10 @@ class DupTracker:
             t0 = time.perf_counter()
             try:
                 state = self._load(conn)
+                if state.unsaved >= SAVE_AFTER:
+                    # Loaded and checked against the stored version: what it holds has
+                    # committed (this batch's rows are not in yet).
+                    state.save_keys(conn)
                 for doc_id in deletes:
                     state.remove(doc_id)
                 for doc_id, sig, day in signed:
