@@ -197,7 +197,7 @@ def test_index_from_before_figures_has_no_columns() -> None:
     writer = ix.writer()
     writer.add_document(id="a")
     writer.commit()
-    table = NumericTable(ix.reader(), {})
+    table = NumericTable(ix.reader())
     assert table.columns == {}
     assert not table.mask(Range("capacity_gwh", 20.0)).any()
     assert Figures(table).facets(np.ones(1, bool), {}) == {}

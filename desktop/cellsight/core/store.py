@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import store_checks
 from .model import Document, Failure, SeriesSnapshot
@@ -30,6 +31,7 @@ from .store_checks import SQL_CRC, Damage, RowChecks, row_crc
 
 log = logging.getLogger("cellsight.store")
 
+IN_CHUNK = 900  # bound parameters per statement (SQLite's limit was 999 before 3.32)
 WRITTEN_LOG = 50_000  # ids kept for take_written; past it the arrivals diff every id
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -109,6 +111,15 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     # mode=ro as well: immutable alone still creates a missing file.
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
                            check_same_thread=False)  # fmt: skip
+
+
+def rows_in(conn: sqlite3.Connection, select: str, ids: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``select`` (ending in "WHERE <column> IN") for ``ids``, asked in
+    chunks of IN_CHUNK bound parameters."""
+    ids = list(ids)
+    for at in range(0, len(ids), IN_CHUNK):
+        part = ids[at : at + IN_CHUNK]
+        yield from conn.execute(f"{select} ({','.join('?' * len(part))})", part)
 
 
 class DocumentStore(RowChecks):
@@ -396,13 +407,7 @@ class DocumentStore(RowChecks):
 
     def present(self, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` the store holds."""
-        ids = list(ids)
-        out: set[str] = set()
-        for at in range(0, len(ids), 900):
-            part = ids[at : at + 900]
-            out.update(r[0] for r in self.conn.execute(
-                f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})", part))
-        return out
+        return {r[0] for r in rows_in(self.conn, "SELECT id FROM documents WHERE id IN", ids)}
 
     def all_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT id FROM documents")}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..store import rows_in
 from . import keys_file, minhash
 
 SCHEMA = """
@@ -168,13 +169,9 @@ class Clusters:
         return self
 
     def _stored_sigs(self, ids: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
         assert self.conn is not None
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk : chunk + 900]
-            q = f"SELECT id, sig FROM dup_docs WHERE id IN ({','.join('?' * len(part))})"
-            out.update((i, minhash.from_bytes(raw)) for i, raw in self.conn.execute(q, part))
-        return out
+        return {i: minhash.from_bytes(raw)
+                for i, raw in rows_in(self.conn, "SELECT id, sig FROM dup_docs WHERE id IN", ids)}
 
     def _sign_stored(self, ids: list[str]) -> None:
         """Stored rows the kept keys do not describe: their keys into the fresh part."""

@@ -100,7 +100,6 @@ class FacetTable:
         self,
         reader: IndexReader,
         fields: tuple[str, ...],
-        cache: dict[tuple[str, str], FieldPostings] | None = None,
         disk: Path | None = None,
         read_only: bool = False,
         previous: FacetTable | None = None,
@@ -108,49 +107,39 @@ class FacetTable:
         """``disk``: the index folder, where each segment's arrays are kept between runs;
         ``read_only``: they are loaded from there but neither saved nor pruned;
         ``previous``: the last generation's table, whose combined fields are extended
-        where its first segments are still in place."""
-        cache = {} if cache is None else cache
+        where its first segments are still in place. The segments' own arrays are not
+        kept once combined (≈50 MB at 200k documents): a later generation reads only
+        its new segments' arrays, from disk."""
         self.ndocs = reader.doc_count_all()
         self.live = np.ones(self.ndocs, dtype=bool)
         leaves = reader.leaf_readers()
-        seen: set[tuple[str, str]] = set()
         for leaf, offset in leaves:
             if leaf.has_deletions():
                 # The segment's own deletion set; the public reader API has only
                 # a per-document is_deleted().
                 dead = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
                 self.live[dead + offset] = False
-        self.layout = tuple((leaf.segment().segment_id() if leaf.segment() is not None
-                             else "", offset, leaf.doc_count_all()) for leaf, offset in leaves)
-        kept = _kept_prefix(previous, self.layout, fields)
+        self.layout = segment_layout(leaves)
+        same = previous is not None and tuple(previous.fields) == fields
+        kept, end = kept_prefix(previous.layout if same and previous else (), self.layout)
         parts: dict[str, list[tuple[FieldPostings, int]]] = {name: [] for name in fields}
         for leaf, offset in leaves[kept:]:
-            segment = leaf.segment()
-            if segment is None:
+            if leaf.segment() is None:
                 # An empty index's reader has no segment: every search of a new,
                 # still empty library crashed here (reliability tests).
                 for name in fields:
                     parts[name].append((_build(leaf, name), offset))
                 continue
-            seg_id = segment.segment_id()
-            if any((seg_id, name) not in cache for name in fields):
-                built = segment_postings(leaf, fields, disk, keep=not read_only)
-                cache.update({(seg_id, k): v for k, v in built.items()})
+            built = segment_postings(leaf, fields, disk, keep=not read_only)
             for name in fields:
-                seen.add((seg_id, name))
-                parts[name].append((cache[(seg_id, name)], offset))
+                parts[name].append((built[name], offset))
         if kept and previous is not None:
-            end = self.layout[kept - 1][1] + self.layout[kept - 1][2]
-            seen.update((seg, name) for seg, _, _ in self.layout[:kept] for name in fields)
             self.fields = {name: _extend(previous.fields[name], end, parts[name])
                            for name in fields}  # fmt: skip
         else:
             self.fields = {name: _combine(parts[name]) for name in fields}
-        # Combined, the segments' own arrays are not needed again: the next generation
-        # extends these fields and reads only its new segments (from disk). Kept, they
-        # doubled the facets' memory (≈50 MB at 200k documents).
-        cache.clear()
-        segment_arrays.prune(None if read_only else disk, {k[0] for k in seen})
+        segment_arrays.prune(None if read_only else disk,
+                             {seg for seg, _, _ in self.layout if seg})  # fmt: skip
 
     def field(self, name: str) -> FieldPostings:
         return self.fields[name]
@@ -159,17 +148,23 @@ class FacetTable:
         return self.fields[field].mask_for(values, self.ndocs)
 
 
-def _kept_prefix(previous: FacetTable | None, layout: tuple[tuple[str, int, int], ...],
-                 fields: tuple[str, ...]) -> int:  # fmt: skip
-    """How many leading segments ``previous`` combined in the same places (0: none)."""
-    if previous is None or tuple(previous.fields) != fields:
-        return 0
+Layout = tuple[tuple[str, int, int], ...]  # (segment id or "", first docnum, documents)
+
+
+def segment_layout(leaves: list[tuple[IndexReader, int]]) -> Layout:
+    return tuple((leaf.segment().segment_id() if leaf.segment() is not None else "", offset,
+                  leaf.doc_count_all()) for leaf, offset in leaves)  # fmt: skip
+
+
+def kept_prefix(previous: Layout, layout: Layout) -> tuple[int, int]:
+    """How many leading segments are where they were in ``previous``, and the docnum
+    they end at: a table made for ``previous`` is extended past there."""
     n = 0
-    for a, b in zip(previous.layout, layout, strict=False):
+    for a, b in zip(previous, layout, strict=False):
         if a != b or not a[0]:
             break
         n += 1
-    return n
+    return n, (layout[n - 1][1] + layout[n - 1][2]) if n else 0
 
 
 def _extend(old: FieldPostings, end: int, parts: list[tuple[FieldPostings, int]]

@@ -22,7 +22,7 @@ from whoosh.reading import IndexReader
 from ..enrich import units
 from ..index import segment_arrays
 from ..model import FacetCount
-from .facets import others_selected
+from .facets import kept_prefix, others_selected, segment_layout
 from .numeric_syntax import NumericClauses, Range, facet_name, is_numeric_field, parse_value
 from .postings import read_ids, unique
 
@@ -94,39 +94,23 @@ def _pairs(doc: np.ndarray, val: np.ndarray, edges: tuple[float, ...]) -> np.nda
 class NumericTable:
     """Every figure column of one reader, from per-segment arrays."""
 
-    def __init__(self, reader: IndexReader, cache: dict[tuple[str, str], object],
-                 disk: Path | None = None, read_only: bool = False,
+    def __init__(self, reader: IndexReader, disk: Path | None = None, read_only: bool = False,
                  previous: NumericTable | None = None) -> None:  # fmt: skip
-        """``cache``: per-segment columns, shared by the generations of one searcher
-        (the entries of segments merged away are dropped here); ``previous``: the
-        last table made, extended where its first segments are still in place."""
+        """``previous``: the last table made, extended where its first segments are
+        still in place; the segments' own columns are read from disk for the rest and
+        not kept once combined (see FacetTable)."""
         self.ndocs = reader.doc_count_all()
         leaves = reader.leaf_readers()
-        self.layout = tuple((leaf.segment().segment_id() if leaf.segment() is not None
-                             else "", offset, leaf.doc_count_all()) for leaf, offset in leaves)
-        kept = 0
-        if previous is not None:
-            for a, b in zip(previous.layout, self.layout, strict=False):
-                if a != b or not a[0]:
-                    break
-                kept += 1
+        self.layout = segment_layout(leaves)
+        kept, end = kept_prefix(previous.layout if previous is not None else (), self.layout)
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        seen: set[tuple[str, str]] = {(seg, FIELD) for seg, _, _ in self.layout[:kept]}
         for leaf, offset in leaves[kept:]:
-            segment = leaf.segment()
-            if segment is None or FIELD not in leaf.indexed_field_names():
+            if leaf.segment() is None or FIELD not in leaf.indexed_field_names():
                 continue  # an empty index, or one from before figures were indexed
-            key = (segment.segment_id(), FIELD)
-            seen.add(key)
-            got = cache.get(key)
-            if got is None:
-                got = cache[key] = segment_figures(leaf, disk, keep=not read_only)
-            for name, (doc, val) in got.items():  # type: ignore[attr-defined]
+            for name, (doc, val) in segment_figures(leaf, disk, keep=not read_only).items():
                 parts.setdefault(name, []).append((doc + offset, val))
-        cache.clear()  # combined below; the next table extends these (see FacetTable)
         self.columns: dict[str, Column] = {}
         if kept and previous is not None:
-            end = self.layout[kept - 1][1] + self.layout[kept - 1][2]
             for name in sorted({*previous.columns, *parts}):
                 pieces = parts.get(name, [])
                 doc = np.concatenate([d for d, _ in pieces]) if pieces else np.zeros(0, np.int32)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -35,7 +35,7 @@ _EMPTY_F = np.zeros(0, dtype=np.float32)
 MAX_EXPANSION = 100_000  # terms one prefix/wildcard/fuzzy node may expand to per segment
 
 
-MAX_KEPT_WORDS = 20_000  # a prefix with more words per segment is read, not kept
+MAX_KEPT_WORDS = 20_000  # a prefix with more words per segment is read but not kept
 FREQUENT_SHARE = 20  # a word in 1/20 of a segment's documents counts as common there
 FREQUENT_MIN = 32
 
@@ -244,18 +244,9 @@ class SegmentPostings:
                 words = self._prefix_words(field, prefix)
                 if words is not None:
                     return words.union(prefix)
-            items = prefix_items(self.leaf, field, prefix) if prefix is not None else None
-            if items is None:
-                items = ((t if isinstance(t, bytes) else str(t).encode("utf-8"), None)
-                         for t in expand(self.leaf))  # fmt: skip
-            texts: list[bytes] = []
-            parts = []
-            for n, (t, info) in enumerate(items):
-                if n >= MAX_EXPANSION:
-                    break
-                texts.append(t)
-                got = read_postings(self.leaf, field, t, values=False, info=info)
-                parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
+            texts, parts = self._read_words(field, (
+                (t if isinstance(t, bytes) else str(t).encode("utf-8"), None)
+                for t in expand(self.leaf)))  # fmt: skip
             ids = unique(np.concatenate(parts)) if parts else _EMPTY_I
             return ids, tuple(texts)
 
@@ -263,8 +254,8 @@ class SegmentPostings:
 
     def _prefix_words(self, field: str, prefix: bytes) -> PrefixWords | None:
         """The words starting with ``prefix`` and their docnums: sliced from a shorter
-        prefix's (typing "lith" after "lit" reads nothing), else read and kept for
-        the next keystroke. None: not a W3 segment, or too many words to keep."""
+        prefix's (typing "lith" after "lit" reads nothing), else read and, unless there
+        are too many, kept for the next keystroke. None: not a W3 segment."""
         for n in range(len(prefix), 0, -1):
             got = self.cache.peek((self.id, "pw", field, prefix[:n]))
             if got is not None:
@@ -272,22 +263,30 @@ class SegmentPostings:
         items = prefix_items(self.leaf, field, prefix)
         if items is None:
             return None
+        texts, parts = self._read_words(field, items, keep_common=True)
+        words = PrefixWords.of(texts, parts)
+        if len(texts) <= MAX_KEPT_WORDS:
+            self.cache.get((self.id, "pw", field, prefix), lambda: words)
+        return words
+
+    def _read_words(self, field: str, items: Iterable[tuple[bytes, Any]], *,
+                    keep_common: bool = False) -> tuple[list[bytes], list[np.ndarray]]:  # fmt: skip
+        """The words of ``items`` (word, term info or None) and each one's docnums, up
+        to MAX_EXPANSION words. ``keep_common``: a common word is likely typed to its
+        end ("lit" → lithium) and then asked for as a word, so its weights, decoded
+        here anyway, are kept for that."""
         texts: list[bytes] = []
         parts: list[np.ndarray] = []
         frequent = max(FREQUENT_MIN, self.ndocs // FREQUENT_SHARE)
         for n, (t, info) in enumerate(items):
-            if n >= MAX_KEPT_WORDS:
-                return None
+            if n >= MAX_EXPANSION:
+                break
             texts.append(t)
             got = read_postings(self.leaf, field, t, values=False, info=info)
             parts.append(got[0] if got is not None else read_ids(self.leaf, field, t))
-            if got is not None and len(got[0]) >= frequent:
-                # A common word is likely typed to its end ("lit" → lithium), and then
-                # asked for as a word: its weights are decoded now, kept for that.
+            if keep_common and got is not None and len(got[0]) >= frequent:
                 self.cache.get((self.id, "w", field, t), lambda got=got: (got[0], got[1]))
-        words = PrefixWords.of(texts, parts)
-        self.cache.get((self.id, "pw", field, prefix), lambda: words)
-        return words
+        return texts, parts
 
     def _positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         ids, weights, vals = decode(self.leaf, field, btext, values=True)

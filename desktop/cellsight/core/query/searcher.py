@@ -108,13 +108,11 @@ class Searcher:
         self._alias_lookup = alias_lookup
         self._names = names
         self._gen: _Generation | None = None
-        self._segment_cache: dict[tuple[str, str], object] = {}
         self._readers = ReaderPool()  # segment readers, kept across generations
         # A read-only library's arrays are loaded if it kept them, never saved.
         self._postings = ArrayCache(disk=index.folder, read_only=index.read_only)
         self._suggestions: dict[tuple[tuple[int, int], str], str | None] = {}
         self._segment_ids = SegmentIds(index.folder, index.read_only)
-        self._figure_cache: dict[tuple[str, str], object] = {}  # segment → figure columns
         self._last_figures: NumericTable | None = None  # extended by the next generation
         self._lock = threading.RLock()
 
@@ -132,9 +130,8 @@ class Searcher:
                 previous = self._gen.facets if self._gen is not None else None
                 if self._gen is not None:
                     self._gen.searcher.close()  # its segment readers stay in the pool
-                table = FacetTable(s.reader(), KEYWORD_FIELDS, self._segment_cache,
-                                   disk=self.index.folder, read_only=self.index.read_only,
-                                   previous=previous)  # fmt: skip
+                table = FacetTable(s.reader(), KEYWORD_FIELDS, disk=self.index.folder,
+                                   read_only=self.index.read_only, previous=previous)
                 self._postings.retain({seg for seg, _, _ in table.layout})
                 self._gen = _Generation(number, s, table,
                                         DocIds(s, table.live, self._segment_ids))
@@ -299,8 +296,8 @@ class Searcher:
     def _figures(self, gen: _Generation) -> Figures:
         if gen.figures is None:
             self._last_figures = NumericTable(
-                gen.searcher.reader(), self._figure_cache, disk=self.index.folder,
-                read_only=self.index.read_only, previous=self._last_figures)  # fmt: skip
+                gen.searcher.reader(), disk=self.index.folder, read_only=self.index.read_only,
+                previous=self._last_figures)  # fmt: skip
             gen.figures = Figures(self._last_figures)
         return gen.figures
 
