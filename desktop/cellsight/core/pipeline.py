@@ -196,7 +196,9 @@ class Indexer:
             for doc_id in (*batch.deletes, *dropped_ids):
                 writer.delete_by_term("id", doc_id, searcher=found)
             for doc in batch.adds:
-                fields = to_fields(doc)  # update_document, without a reader per document
+                # As update_document, but through the pooled searcher: its look-up
+                # takes one match, which over a stale deletion set can be a dead copy.
+                fields = to_fields(doc)
                 writer.delete_by_term("id", fields["id"], searcher=found)
                 writer.add_document(**fields)
             writer.commit(mergetype=merge_small)

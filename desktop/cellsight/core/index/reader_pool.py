@@ -2,8 +2,8 @@
 
 Opening a Whoosh reader opens every segment's files and reads each term table's
 header: ≈0.8 ms a segment, ≈190 ms for the 280 segments of a 200k library. The first
-search after each commit paid it, and so did Whoosh's writer for every
-``update_document`` and ``delete_by_term`` (each opens a reader over all segments).
+search after each commit paid it, and so did each writer, for the searcher its
+``update_document`` and ``delete_by_term`` use (``IndexStore.writer``).
 A segment's files never change once written, only its deletion set, so a reader is
 kept for as long as its segment is live. whoosh-reloaded's own ``reader(reuse=…)``
 cannot be used: it adds merged-away segments back, and it keeps a reader whose
