@@ -59,3 +59,36 @@ def test_library_update_leaves_the_collector_as_it_was(tmp_path: Path, seeds: Pa
     with Library(tmp_path / "lib") as lib:
         lib.update([seeds])
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_release_empties_every_table_and_frees_what_only_it_held() -> None:
+    import weakref
+
+    class Rec:
+        pass
+
+    recs = [Rec() for _ in range(3 * gc_pause.SLICE + 1)]
+    watched = [weakref.ref(r) for r in recs[:: gc_pause.SLICE]]
+    by_name = {f"r{n}": r for n, r in enumerate(recs)}
+    names = set(by_name)
+    tables: list[object] = [recs, by_name, names]
+    del recs
+    assert all(w() is not None for w in watched)
+    gc_pause.release(tables)  # type: ignore[arg-type]
+    assert tables == [] and not by_name and not names
+    assert all(w() is None for w in watched)  # freed by reference counting, not a pass
+
+
+def test_an_indexing_run_releases_its_survey(tmp_path: Path, seeds: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    released: list[int] = []
+    real = gc_pause.release
+
+    def spy(tables: list[object]) -> None:
+        released.append(sum(len(t) for t in tables))  # type: ignore[arg-type]
+        real(tables)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gc_pause, "release", spy)
+    with Library(tmp_path / "lib") as lib:
+        lib.update([seeds])
+        assert released and released[-1] > lib.count() > 0  # records, files, paths

@@ -28,6 +28,7 @@ from .store import DocumentRow, FileRecord, document_row
 
 INDEX_NAME = "main"  # must match the real index's name: it is part of the file name
 CHUNK = 32  # files per stage pass (see _run_chunk), and per progress report
+WORKER_NICE = 10  # added to a worker's niceness (see _lower_priority)
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,22 @@ def init_worker(
     # ``parent`` comes from the parent itself: if it died while this process was still
     # starting, getppid() here would already be the re-parenting process.
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    _lower_priority()
     _state.enricher = make_enricher()
     _state.scratch_root = scratch_root
     _state.ix = None
     _state.progress = progress
     _state.cancel = cancel
+
+
+def _lower_priority() -> None:
+    """Workers yield the CPU to the app (and the rest of the desktop), as background
+    indexers do: on 2 cores, two workers at the app's priority kept its UI thread
+    waiting for a core, stalls of the window while it indexed."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:  # not allowed here: run at the same priority
+        pass
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -270,7 +270,7 @@ class Library:
                 # Files whose damaged rows were dropped are read again, whatever changed.
                 unread = [Path(p) for p in self.store.take_unread()]
                 # Mail indexed before its attachments were read: read again, once.
-                from .ingest.mail_attachments import REREAD
+                from .ingest.rereads import REREAD
 
                 unread += [Path(p) for p in self.store.reread_once(*REREAD)]
                 if only is not None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import faults, gc_pause
 from .bulk import BULK_MIN, BulkBuild, job_sizes, worker_count
@@ -83,18 +84,24 @@ class Indexer:
         ``only`` limits the run to what changed (a file-system watcher's report): those
         files and folders are looked at and compared, the rest of the library is not.
         """
+        tables: list[Any] = []  # the run's survey, released a slice at a time
         with gc_pause.indexing_run():
-            return self._run(roots, progress=progress, cancel=cancel, prune=prune, only=only)
+            try:
+                return self._run(roots, progress=progress, cancel=cancel, prune=prune,
+                                 only=only, tables=tables)  # fmt: skip
+            finally:
+                gc_pause.release(tables)
 
     def _run(self, roots: Iterable[Path], *, progress: ProgressSink,
              cancel: CancelToken | None, prune: bool, only: list[Path] | None,
-             ) -> IndexReport:  # fmt: skip
+             tables: list[Any]) -> IndexReport:  # fmt: skip
         t0 = time.monotonic()
         roots = [Path(r).absolute() for r in roots]
         progress(Progress(0, 0, "scanning"))
         with gc_pause.building_tables():  # a record per source file (see gc_pause)
             found, known = _survey(self.store, roots, only)
             files, self._bad_names = _storable(found)
+            tables += [known, files]
         counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
         failures: list[Failure] = []
         batch = _Batch()
@@ -113,6 +120,7 @@ class Indexer:
         # signed once from its stored documents, before this run's batches join it.
         self.dups.backfill(self.store.conn, progress=progress, cancel=cancel)
         current = {f.path for f in files}
+        tables.append(current)
         if prune:
             for path in known:
                 if path not in current and under_any(path, roots):
@@ -120,6 +128,7 @@ class Indexer:
                     counts["removed"] += len(self.store.doc_ids_for_path(path))
 
         todo = [f for f in files if _changed(known.get(f.path), f)]
+        tables.append(todo)
         counts["unchanged"] = len(files) - len(todo)
         total = len(todo)
         n = 0

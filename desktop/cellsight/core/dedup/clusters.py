@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import gil_slices
 from ..store import rows_in
 from . import keys_file, minhash
 
@@ -138,11 +139,12 @@ class Clusters:
             return self
         kept = keys_file.load(conn, epoch(conn))
         if kept is not None:
-            live_ids = [r[0] for r in live]
-            if live_ids == kept.ids and [r[1] for r in live] == kept.rowids:
-                known, rest = dict(zip(kept.ids, range(len(kept.ids)), strict=True)), []
+            # In slices: one call over 200k ids held the interpreter (see gil_slices).
+            at = gil_slices.positions(kept.ids)
+            if gil_slices.same([r[0] for r in live], kept.ids) and gil_slices.same(
+                    [r[1] for r in live], kept.rowids):  # fmt: skip
+                known, rest = at, []
             else:
-                at = dict(zip(kept.ids, range(len(kept.ids)), strict=True))
                 known, rest = {}, []
                 for doc_id, rowid in live:
                     n = at.get(doc_id)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import gil_slices
+
 log = logging.getLogger("cellsight.index")
 
 FILE_NAME = "near-dup-keys.npz"
@@ -49,7 +51,7 @@ def load(conn: sqlite3.Connection, epoch: str) -> KeptKeys | None:
         with np.load(path, allow_pickle=False) as data:
             if str(data["epoch"]) != epoch:
                 return None
-            ids, rowids = data["ids"].tolist(), data["rowids"].tolist()
+            ids, rowids = gil_slices.tolist(data["ids"]), gil_slices.tolist(data["rowids"])
             keys, key_rows = data["keys"], data["key_rows"]
         if (len(ids) != len(rowids) or keys.shape != key_rows.shape or keys.dtype != np.int64
                 or (len(key_rows) and (key_rows.min() < 0 or key_rows.max() >= len(ids)))
@@ -70,7 +72,7 @@ def save(conn: sqlite3.Connection, epoch: str, ids: list[str], rowids: list[int]
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".near-dup-", suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, epoch=np.array(epoch), ids=np.array(ids, dtype=str),
+            np.savez(fh, epoch=np.array(epoch), ids=gil_slices.str_array(ids),
                      rowids=np.asarray(rowids, dtype=np.int64), keys=keys,
                      key_rows=key_rows.astype(np.int32))
         os.replace(tmp, path)

@@ -38,12 +38,10 @@ from .nesting import (
     tree,
 )
 from .registry import SNIFF_BYTES, TEXT_MAX_BYTES, choose_reader, parse_bytes
+from .rereads import MAIL_KINDS, REREAD  # noqa: F401 - REREAD: kept importable from here
 
 MAX_MESSAGE_DEPTH = 3  # a message, one attached to it, and one attached to that
 MAX_ATTACHMENTS = 500  # per message (as many as the MIME walk looks at)
-MAIL_KINDS = ("email", "mbox", "msg")
-# Libraries indexed before attachments were read re-read their mail once (library.py).
-REREAD = ("mail-attachments", "1", MAIL_KINDS)
 _SNIFF_ENCODED = 16 * 1024  # encoded bytes decoded to sniff an attachment by
 _BY_NAME_ONLY = 20  # a reader this unsure knows the file by its name, not its content
 _SKIP_PREFIXES = ("image/", "audio/", "video/", "font/", "model/")
