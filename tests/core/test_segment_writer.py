@@ -134,3 +134,19 @@ def test_unsupported_fields_are_refused(tmp_path: Path) -> None:
             writer.add_document(id="x", _boost=2.0)
     finally:
         writer.cancel()
+
+
+def test_pool_sorted_in_slices_equals_one_sort() -> None:
+    import random
+
+    from cellsight.core.index import whoosh_patches
+    from cellsight.core.index.whoosh_patches import SORT_SLICE, sorted_in_slices
+
+    rng = random.Random(5)
+    for n in (0, 1, SORT_SLICE, SORT_SLICE + 1, 3 * SORT_SLICE + 11):
+        items = [("text", f"w{rng.randrange(500)}".encode(), rng.randrange(n or 1), 1.0, None)
+                 for _ in range(n)]  # fmt: skip
+        assert list(sorted_in_slices(items)) == sorted(items)
+    from whoosh import externalsort
+
+    assert externalsort.SortingPool.items is whoosh_patches._items  # applied at import

@@ -29,7 +29,6 @@ OPEN_ATTEMPTS = 5
 # disk, against 250 ms for opening and first results; 32 MB is ~7 ms (a ~8k library).
 OPEN_HASH_BYTES = 32 << 20
 DAMAGE_LOCK_WAIT = 0.5  # seconds to wait for the write lock to confirm a mismatch
-POOL_MB = 8  # a writer's in-memory postings before a sorted run goes to disk
 
 
 class IndexStore:
@@ -297,11 +296,7 @@ class IndexStore:
     def writer(self) -> SegmentWriter:
         """A writer whose commit also records the new files' checksums: every commit
         (batches, bulk segments, rebuilds) goes through a writer made here."""
-        # A small posting pool: Whoosh sorts each full pool with one sorted() call,
-        # which holds the interpreter throughout. A merge of 1,000 small-segment
-        # documents (≈300k postings) sorted for ≈360 ms in one piece: a stall of the
-        # window while it indexed. 8 MB runs sort in ≈25 ms; the runs are then merged.
-        writer = self.index.writer(limitmb=POOL_MB)
+        writer = self.index.writer(limitmb=256)
         commit = writer.commit
 
         def commit_and_record(*args: Any, **kwargs: Any) -> None:
