@@ -26,38 +26,6 @@ def test_detection_on_real_sentences(path: Path) -> None:
     assert right_short / len(lines) >= 0.9, path.stem
 
 
-@pytest.mark.parametrize("path", sorted(LANG.glob("*.txt")), ids=lambda p: p.stem)
-def test_the_english_shortcut_only_takes_english(path: Path) -> None:
-    """Paragraphs the shortcut calls English are English to the model as well, and no
-    paragraph of another language is taken."""
-    from cellsight.core.enrich import language
-
-    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    paragraphs = [" ".join(lines[at : at + 4]) for at in range(0, len(lines), 2)]
-    taken = [p for p in paragraphs if language._plainly_english(p)]
-    if path.stem != "en":
-        assert taken == []
-        return
-    assert len(taken) >= len(paragraphs) * 0.8  # most English prose skips the model
-    assert {language._identifier().classify(p)[0] for p in taken} == {"en"}
-
-
-def test_plain_english_does_not_load_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cellsight.core.enrich import language
-
-    def refuse() -> None:
-        raise AssertionError("the model was asked")
-
-    monkeypatch.setattr(language, "_identifier", refuse)
-    text = ("The company said on Monday that it had signed a supply contract with a "
-            "cathode maker for the next five years, and that the first shipments of the "
-            "material were expected by the end of the year.")  # fmt: skip
-    assert detect("Supply deal", text) == "en"
-    with pytest.raises(AssertionError):  # accented words: the model decides
-        detect("", text.replace("company", "société").replace("contract", "contrat")
-               .replace("cathode", "cathodé").replace("maker", "fabricant"))  # fmt: skip
-
-
 def test_too_little_text_is_not_guessed() -> None:
     assert detect("", "42") == ""
     assert detect("", "") == ""

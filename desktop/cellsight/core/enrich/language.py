@@ -9,7 +9,6 @@ pycld2 on 96.0 % and 82.0 % (benchmarks/language_eval.py). py3langid's model tak
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import cache
 from typing import Any
@@ -33,19 +32,6 @@ SNOWBALL = {
 SAMPLE_CHARS = 600  # a paragraph decides it; 1,500 characters cost 0.8 ms a document
 _lock = threading.Lock()
 
-# Plainly English text skips the model, which took 7 % of an indexing worker's time
-# (0.9 ms a document, of 12-13 ms). English prose is a fifth or more these function
-# words; left out are those other listed languages also use (in, is, was, will, an).
-# Measured: no paragraph of 4 sentences in de fr es pt it nl ru zh (tests/data/lang)
-# and no non-English document in tests/data goes over 6.7 %; of the documents at one
-# word in six or more, every one (71 in tests/data, 756 of 1,000 in a benchmark folder)
-# is English to py3langid too.
-_ENGLISH = frozenset("the of and to for on with that as by at from it be are has have "
-                     "said its which this were or not but".split())  # fmt: skip
-_WORD = re.compile(r"[^\W\d_]+")
-ENGLISH_SHARE = 6  # one word in this many or more
-ENGLISH_MIN_WORDS = 20
-
 
 @cache
 def _identifier() -> Any:
@@ -61,21 +47,10 @@ def detect(title: str, text: str) -> str:
     sample = f"{title}\n{text[:SAMPLE_CHARS]}".strip()
     if sum(ch.isalpha() for ch in sample[:200]) < 3:
         return ""
-    if _plainly_english(sample):
-        return "en"
     with _lock:  # building the identifier is not thread-safe; classifying is cheap
         ident = _identifier()
     code, _confidence = ident.classify(sample)
     return str(code)
-
-
-def _plainly_english(sample: str) -> bool:
-    words = _WORD.findall(sample)
-    if len(words) < ENGLISH_MIN_WORDS:
-        return False
-    if not sample.isascii() and sum(not w.isascii() for w in words) * 50 > len(words):
-        return False  # another script, or accented words: the model decides
-    return sum(w.lower() in _ENGLISH for w in words) * ENGLISH_SHARE >= len(words)
 
 
 def name_of(code: str) -> str:
