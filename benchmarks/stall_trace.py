@@ -7,8 +7,9 @@ longest gaps of a 10 ms UI tick (and the UI thread's stack while its tick is ove
 the long passes of Python's cyclic collector (``gc.callbacks``, with what they freed),
 and, for each late wake-up of a watchdog thread, every thread's stack. A thread that
 holds the GIL through a long call starves the watchdog too: the stack it shows when it
-wakes is where the holder just was. Run with QT_QPA_PLATFORM=offscreen and a temporary
-HOME (as app_bench does).
+wakes is where the holder just was. The trace's own bookkeeping (a census of objects
+at each full collection, the dumps) adds to the gaps it shows. Run with
+QT_QPA_PLATFORM=offscreen and a temporary HOME (as app_bench does).
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ DUMP_S = 0.04  # with STALL_PY_SPY: a UI tick this overdue gets a native dump
 GC_LONG_MS = 20.0
 
 
+def _where(frame: Any, depth: int = 7) -> str:
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
+                      for f in reversed(traceback.extract_stack(frame)[-depth:]))  # fmt: skip
+
+
 def _stacks(skip: int, main_id: int) -> list[str]:
-    out = []
-    for tid, frame in sys._current_frames().items():
-        if tid == skip:
-            continue
-        where = " < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
-                           for f in reversed(traceback.extract_stack(frame)[-7:]))  # fmt: skip
-        out.append(f"{'UI' if tid == main_id else 'other'}: {where}")
-    return out
+    return [f"{'UI' if tid == main_id else 'other'}: {_where(frame)}"
+            for tid, frame in sys._current_frames().items() if tid != skip]  # fmt: skip
 
 
 def trace(base: str, scratch: Path, source: Path, runs: int = 1) -> None:
@@ -105,9 +105,7 @@ def trace(base: str, scratch: Path, source: Path, runs: int = 1) -> None:
             if ticks and now - ticks[-1] > LATE_S:  # the UI tick is overdue: UI's stack
                 frame = sys._current_frames().get(main_id)
                 if frame is not None:
-                    busy_ui[" < ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}"
-                                       for f in reversed(traceback.extract_stack(frame)[-6:]))
-                            ] += 1  # fmt: skip
+                    busy_ui[_where(frame, 6)] += 1
 
     gc.callbacks.append(on_gc)
     reports: list[object] = []

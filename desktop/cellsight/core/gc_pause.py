@@ -68,18 +68,15 @@ def building_tables() -> Iterator[None]:
 
 
 def release(tables: list[Any]) -> None:
-    """Empty ``tables`` (lists, dicts and sets, each referenced only from there) a
+    """Empty ``tables`` (lists, dicts and sets, each referenced only from here) a
     slice at a time, so that other threads run between the slices."""
     while tables:
         table = tables.pop()
         if isinstance(table, list):
             while table:
                 del table[-SLICE:]
-        elif isinstance(table, dict):
+        else:
+            pop = table.popitem if isinstance(table, dict) else table.pop
             while table:
                 for _ in range(min(SLICE, len(table))):
-                    table.popitem()
-        elif isinstance(table, set):
-            while table:
-                for _ in range(min(SLICE, len(table))):
-                    table.pop()
+                    pop()

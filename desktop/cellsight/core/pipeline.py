@@ -189,11 +189,7 @@ class Indexer:
         commit and its store commit leaves some; the next run reads their files again
         and replaces them, unless a file was deleted in between: then nothing named
         them any more and they stayed searchable for good (reliability test)."""
-        stored = self.store.all_ids()
-        with self.index.index.searcher() as s:
-            ids = (t.decode() if isinstance(t, bytes) else t for t in s.reader().lexicon("id"))
-            # The lexicon still holds deleted documents' ids until a merge drops them.
-            return [i for i in ids if i not in stored and s.document_number(id=i) is not None]
+        return self.index.live_ids_not_in(self.store.all_ids())
 
     def _flush(self, batch: _Batch) -> None:
         if not batch.size() and not batch.failures:

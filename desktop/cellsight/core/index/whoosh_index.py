@@ -319,6 +319,15 @@ class IndexStore:
         # From the table of contents: Whoosh's doc_count opens a reader to ask.
         return sum(seg.doc_count() for seg in self.index._segments())
 
+    def live_ids_not_in(self, known: set[str]) -> list[str]:
+        """Live documents whose id is not in ``known`` (the store's): orphans a kill
+        between the index commit and the store commit leaves. Reads every id in the
+        index (about 1 s at 200k documents)."""
+        with self.index.searcher() as s:
+            ids = (t.decode() if isinstance(t, bytes) else t for t in s.reader().lexicon("id"))
+            # The lexicon still holds deleted documents' ids until a merge drops them.
+            return [i for i in ids if i not in known and s.document_number(id=i) is not None]
+
     def generation(self) -> int:
         return self.index.latest_generation()
 
