@@ -4,7 +4,8 @@ Measured on real news sentences (Leipzig Wortschatz corpora via lingua-py's test
 1,000 per language, en de fr es pt it nl ru zh): py3langid restricted to the languages
 below is right on 99.8 % of sentences and 97.2 % of five-word snippets (title-sized);
 pycld2 on 96.0 % and 82.0 % (benchmarks/language_eval.py). py3langid's model takes
-~0.8 s to load, once per indexing process, and 0.2 ms per document after that.
+~0.8 s to load, once per indexing process, and 0.2 ms per document after that
+(its byte walk is done by numpy: langid_walk.py).
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ _lock = threading.Lock()
 
 @cache
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE
 
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    from .langid_walk import WalkingIdentifier
+
+    ident = WalkingIdentifier.from_model_file(MODEL_FILE, norm_probs=True).prepare()
     ident.set_languages(sorted(LANGUAGES))
     return ident
 
