@@ -77,9 +77,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
     docs = _documents(_sources(base / "src", seeds, 420))
     stock = _write(base / "stock", SegmentWriter, docs)
     ours = _write(base / "ours", TermSegmentWriter, docs)
-    # Whoosh pickles blocks with protocol 2; written so, ours must be its very bytes.
+    # Whoosh pickles blocks with protocol 2 and compresses every one; written so, ours
+    # must be its very bytes.
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(segment_writer, "DATA_PROTOCOL", 2)
+        mp.setattr(segment_writer, "COMPRESS_FROM", 0)
         _write(base / "ours-protocol-2", TermSegmentWriter, docs)
     return stock, ours, len(docs)
 
