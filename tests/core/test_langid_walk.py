@@ -66,5 +66,5 @@ def test_depth_is_the_longest_pattern() -> None:
     table[0][97] = table[1][97] = table[2][97] = table[3][97] = 1
     table[1][98] = 2
     table[2][99] = 3
-    assert _depth(np.asarray(table)) == 3
+    assert _depth(np.asarray(table), np.arange(4)) == 3
     assert _identifier()._depth >= 4

@@ -40,7 +40,7 @@ def _identifier() -> Any:
 
     from .langid_walk import WalkingIdentifier
 
-    ident = WalkingIdentifier.from_model_file(MODEL_FILE, norm_probs=True).prepare()
+    ident = WalkingIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(sorted(LANGUAGES))
     return ident
 
